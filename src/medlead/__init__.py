@@ -1,0 +1,11 @@
+"""medlead: the analysis package behind the book *Are we nearly there yet?*
+
+Every piece of logic the book's notebooks use lives here, in small modules with one concern each:
+
+- :mod:`medlead.paths`: where the project's own files and the download cache are.
+- :mod:`medlead.timeline`: the authored timeline of medical leadership in the NHS.
+- :mod:`medlead.style`: the book's plotting style (colour-blind-safe palette, figure helpers).
+- :mod:`medlead.data`: fetching pinned, checksummed public source files (with an offline mirror).
+"""
+
+__version__ = "0.1.0"

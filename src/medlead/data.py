@@ -1,0 +1,190 @@
+"""Fetch the book's public source files by name: pinned URL, SHA-256 check, local cache, offline mirror.
+
+Every file the book reads is listed in ``data/sources.yml`` with an id (``<family>/<file name>``),
+a URL pinned to a commit, its SHA-256 and its size. :func:`fetch` returns a verified local copy:
+
+1. a cached copy (in :func:`medlead.paths.cache_dir`) whose checksum matches is used as it is;
+2. otherwise, when ``$MEDLEAD_DATA_MIRROR`` names a folder, the file is copied from
+   ``<mirror>/<URL path>`` (the layout of a mirror of the source URLs);
+3. otherwise it is downloaded from its URL.
+
+Downloading and checksum verification are done by :mod:`pooch`, which writes to a temporary file and
+moves it into place only once the hash matches, so the cache never holds a partial or corrupt file.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pooch
+import yaml
+
+from medlead import paths
+
+MANIFEST_PATH: Path = paths.DATA_DIR / "sources.yml"
+
+
+class DataError(Exception):
+    """A source file is unknown, missing, truncated, corrupt or malformed.
+
+    The message always names the file, what was expected and how to fix it.
+    """
+
+
+@dataclass(frozen=True)
+class Source:
+    """One pinned public source file, as listed in ``data/sources.yml``."""
+
+    id: str
+    family: str
+    url: str
+    sha256: str
+    size: int
+
+    @property
+    def url_path(self) -> str:
+        """The URL's path without its leading slash, decoded (``%20`` becomes a space)."""
+        return unquote(urlparse(self.url).path).lstrip("/")
+
+    @property
+    def file_name(self) -> str:
+        return self.url_path.rsplit("/", 1)[-1]
+
+
+@lru_cache(maxsize=4)
+def _read_manifest(path: Path) -> dict[str, Source]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DataError(f"The source manifest {path} is missing.") from exc
+    except yaml.YAMLError as exc:
+        raise DataError(f"The source manifest {path} is not valid YAML: {exc}") from exc
+    entries = raw.get("files") if isinstance(raw, dict) else None
+    if not isinstance(entries, list):
+        raise DataError(f"The source manifest {path} has no 'files:' list.")
+    sources: dict[str, Source] = {}
+    for number, entry in enumerate(entries, start=1):
+        missing = [k for k in ("id", "family", "url", "sha256", "size") if k not in entry]
+        if missing:
+            raise DataError(f"Entry {number} of {path} lacks {', '.join(missing)}.")
+        source = Source(
+            id=str(entry["id"]),
+            family=str(entry["family"]),
+            url=str(entry["url"]),
+            sha256=str(entry["sha256"]).lower(),
+            size=int(entry["size"]),
+        )
+        if source.id in sources:
+            raise DataError(f"The id {source.id!r} appears twice in {path}.")
+        sources[source.id] = source
+    return sources
+
+
+def manifest(path: Path | None = None) -> dict[str, Source]:
+    """Return every source listed in the manifest, keyed by id."""
+    return _read_manifest(Path(path) if path else MANIFEST_PATH)
+
+
+def source(source_id: str) -> Source:
+    """Return the manifest entry for ``source_id``; raise :class:`DataError` if it is unknown."""
+    sources = manifest()
+    if source_id not in sources:
+        close = [s for s in sources if source_id.split("/")[-1] in s][:5]
+        hint = f" Did you mean one of: {', '.join(close)}?" if close else ""
+        raise DataError(
+            f"Unknown source id {source_id!r}: it is not listed in {MANIFEST_PATH}.{hint}"
+        )
+    return sources[source_id]
+
+
+def source_ids(family: str) -> list[str]:
+    """Return the ids of every file of one source family, in manifest order."""
+    ids = [s.id for s in manifest().values() if s.family == family]
+    if not ids:
+        raise DataError(f"No source family {family!r} in {MANIFEST_PATH}.")
+    return ids
+
+
+def _cache_path(src: Source) -> Path:
+    # The cache mirrors the URL path, so two files with the same name never collide.
+    return paths.cache_dir() / src.url_path
+
+
+def _mirror_downloader(mirror: Path, src: Source):
+    """A pooch downloader that copies the file from the offline mirror instead of the network."""
+
+    def copy_from_mirror(url: str, output_file: str, pooch_instance: object) -> None:
+        mirrored = mirror / src.url_path
+        if not mirrored.is_file():
+            raise DataError(
+                f"{src.id}: not found in the data mirror at {mirrored}. "
+                f"Check that $MEDLEAD_DATA_MIRROR ({mirror}) points at the mirror folder, "
+                f"or unset it to download from {src.url}."
+            )
+        size = mirrored.stat().st_size
+        if size != src.size:
+            raise DataError(
+                f"{src.id}: the mirror copy {mirrored} has {size:,} bytes, expected "
+                f"{src.size:,} (truncated or replaced). Restore the file from {src.url}."
+            )
+        shutil.copyfile(mirrored, output_file)
+
+    return copy_from_mirror
+
+
+def fetch(source_id: str) -> Path:
+    """Return the path of a verified local copy of the source file ``source_id``.
+
+    In: an id from ``data/sources.yml`` (e.g. ``"asaria-panel/CQC_ratings.csv"``).
+    Out: a :class:`pathlib.Path` to the cached file, whose SHA-256 matches the manifest.
+
+    Raises :class:`DataError` for an unknown id, a missing or truncated mirror file, a checksum
+    mismatch, or a failed download; nothing partial is left in the cache.
+    """
+    src = source(source_id)
+    target = _cache_path(src)
+    if target.is_file() and target.stat().st_size == src.size and _hash_ok(target, src):
+        return target
+    mirror = paths.mirror_dir()
+    downloader = _mirror_downloader(mirror, src) if mirror else None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fetched = pooch.retrieve(
+            url=src.url,
+            known_hash=f"sha256:{src.sha256}",
+            fname=target.name,
+            path=target.parent,
+            downloader=downloader,
+            progressbar=False,
+        )
+    except DataError:
+        raise
+    except ValueError as exc:  # pooch's hash mismatch
+        where = f"the mirror ({mirror / src.url_path})" if mirror else src.url
+        raise DataError(
+            f"{src.id}: the SHA-256 of the file from {where} does not match the manifest "
+            f"({src.sha256}); the file was not kept. The source may have changed or the copy "
+            f"is corrupt: restore it, or update data/sources.yml only after checking the new file."
+        ) from exc
+    except Exception as exc:  # network errors from requests, OS errors...
+        raise DataError(
+            f"{src.id}: could not download {src.url} ({type(exc).__name__}: {exc}). "
+            "Without a network, set MEDLEAD_DATA_MIRROR to a folder holding a mirror of the "
+            "source URLs (see README.md)."
+        ) from exc
+    return Path(fetched)
+
+
+@lru_cache(maxsize=256)
+def _verified(path_str: str, mtime_ns: int, size: int, sha256: str) -> bool:
+    return pooch.file_hash(path_str, alg="sha256") == sha256
+
+
+def _hash_ok(path: Path, src: Source) -> bool:
+    """Check a cached file's hash, remembering the answer while the file is unchanged."""
+    stat = path.stat()
+    return _verified(str(path), stat.st_mtime_ns, stat.st_size, src.sha256)
