@@ -103,54 +103,37 @@ def events_per_decade(timeline: pd.DataFrame) -> pd.Series:
 
 
 def draw_timeline(timeline: pd.DataFrame, ax=None):
-    """Draw the timeline as a labelled event chart and return the matplotlib Axes.
+    """Draw the timeline as a dot plot, one row per event, and return the matplotlib Axes.
 
-    Events are stacked in lanes so that labels do not overlap; the marker shape and fill say how
-    firmly the date is known (filled circle: ``H``; open square: ``M``), so the figure does not
-    rely on colour.
+    In: a DataFrame from :func:`load_timeline`. Out: the Axes, with years on the x axis and the
+    events (oldest at the top) as row labels. Marker shape and fill say how firmly the date is
+    known (filled circle: ``H``; open square: ``M``), so the figure does not rely on colour.
     """
     import matplotlib.pyplot as plt
 
     from medlead.style import HIGH_CONTRAST
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 7.5))
-    lanes_end: list[float] = []
-    label_width = 9.5  # years of axis a label needs before the next one may share its lane
     ordered = timeline.sort_values("year", kind="stable").reset_index(drop=True)
-    positions: list[int] = []
-    for year in ordered["year"]:
-        lane = next((i for i, end in enumerate(lanes_end) if end <= year), len(lanes_end))
-        if lane == len(lanes_end):
-            lanes_end.append(0.0)
-        lanes_end[lane] = year + label_width
-        positions.append(lane)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 0.32 * len(ordered) + 1.5))
+    rows = range(len(ordered))
+    ax.hlines(list(rows), ordered["year"].min() - 1, ordered["year"], color="#DDDDDD",
+              linewidth=0.8, zorder=1)
     styles = {
-        "H": {"marker": "o", "facecolor": HIGH_CONTRAST[0], "label": "date seen in a source"},
-        "M": {"marker": "s", "facecolor": "white", "label": "date from secondary sources"},
+        "H": {"marker": "o", "facecolors": HIGH_CONTRAST[0], "label": "date seen in a source"},
+        "M": {"marker": "s", "facecolors": "white", "label": "date from secondary sources only"},
     }
     for mark, style in styles.items():
-        rows = ordered["confidence"] == mark
-        ax.scatter(
-            ordered.loc[rows, "year"],
-            [-p for p, r in zip(positions, rows, strict=True) if r],
-            marker=style["marker"],
-            s=60,
-            facecolors=style["facecolor"],
-            edgecolors=HIGH_CONTRAST[0],
-            linewidths=1.5,
-            zorder=3,
-            label=style["label"],
-        )
-    for (year, event), lane in zip(ordered[["year", "event"]].itertuples(index=False),
-                                   positions, strict=True):
-        ax.annotate(event, (year, -lane), xytext=(6, 0), textcoords="offset points",
-                    va="center", fontsize=8.5)
-    ax.set_yticks([])
-    ax.set_ylim(-len(lanes_end) + 0.4, 0.8)
-    ax.set_xlim(ordered["year"].min() - 2, ordered["year"].max() + label_width + 1)
+        chosen = ordered.index[ordered["confidence"] == mark]
+        if len(chosen):
+            ax.scatter(ordered.loc[chosen, "year"], list(chosen), s=55, edgecolors=HIGH_CONTRAST[0],
+                       linewidths=1.5, zorder=3, **style)
+    ax.set_yticks(list(rows), [f"{y}  {e}" for y, e in zip(ordered["year"], ordered["event"],
+                                                            strict=True)])
+    ax.invert_yaxis()
+    ax.set_xlim(ordered["year"].min() - 1, ordered["year"].max() + 1)
     ax.set_xlabel("Year")
-    ax.set_ylabel("Events (stacked so labels do not overlap)")
+    ax.set_ylabel("Event (oldest at the top)")
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="upper left", frameon=True, fontsize=9)
+    ax.legend(loc="lower left", frameon=True, fontsize=9)
     return ax
