@@ -371,3 +371,11 @@ def test_zip_member_bytes_helper_is_deterministic():
     data = refi._zip_bytes({"b.txt": b"1", "project.qde": b"2"})
     assert zipfile.ZipFile(io.BytesIO(data)).namelist() == ["project.qde", "b.txt"]
     assert data == refi._zip_bytes({"project.qde": b"2", "b.txt": b"1"})
+
+
+def test_refuses_members_whose_names_differ_only_in_case(tmp_path):
+    members = _valid_members(tmp_path)
+    name = next(n for n in members if n.startswith("sources/"))
+    members[name.replace("sources/", "Sources/")] = b"other text"
+    path = _zip(members, tmp_path / "case.qdpx")
+    _assert_refused(tmp_path, path, "ignoring case")

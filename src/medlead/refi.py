@@ -32,8 +32,12 @@ Choices a user of the files should know about:
 - **Import is defensive**: it refuses files that are not zip archives, lack ``project.qde``, hold
   members with absolute or ``..`` paths, members larger than :data:`MAX_MEMBER_BYTES` or compressed
   suspiciously well (zip bombs), XML with entity declarations, XML that fails the schema,
-  selections outside their text and sources kept outside the archive. Nothing is written until
-  everything has been read and checked, and then only inside the output folder.
+  selections outside their text and sources kept outside the archive. The archive is never
+  unpacked to disk: members are read into memory after their names and sizes are checked. Nothing
+  is written until everything has been read and checked, and then only inside the output folder.
+- **What import leaves out**: picture, PDF, audio and video sources and their selections, notes,
+  links, sets and graphs, and variables attached to sources rather than cases (MAXQDA's document
+  variables). Only text sources, cases, case variables, codes and text selections are read.
 """
 
 from __future__ import annotations
@@ -492,9 +496,17 @@ def _read_members(path: Path) -> dict[str, bytes]:
                     data = stream.read(info.file_size + 1)
                 if len(data) > info.file_size:
                     raise RefiError(f"{path}: member {info.filename!r} is larger than it claims.")
-                members[_safe_member_name(info.filename, str(path)).lower()] = data
+                key = _safe_member_name(info.filename, str(path)).lower()
+                if key in members:
+                    raise RefiError(
+                        f"{path}: two members are named {info.filename!r} (ignoring case); "
+                        "the archive is ambiguous and is refused."
+                    )
+                members[key] = data
     except zipfile.BadZipFile as exc:
         raise RefiError(f"{path} is a damaged zip archive: {exc}") from exc
+    except (RuntimeError, NotImplementedError) as exc:  # encrypted or unsupported compression
+        raise RefiError(f"{path}: a member cannot be read ({exc}).") from exc
     return members
 
 
