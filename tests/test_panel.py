@@ -169,3 +169,15 @@ def test_panel_is_cached_on_disk_atomically_and_returned_as_copy(tmp_path, monke
     from_disk = panel.trust_panel()
     assert from_disk.loc[0, "managers_fte"] != -1.0
     pd.testing.assert_frame_equal(from_disk, panel.build_trust_panel())
+
+
+def test_panel_source_list_matches_the_loaders():
+    from medlead.sources import asaria, ods, staff_survey, workforce
+
+    expected = {
+        asaria.PROVIDERS_ID, asaria.HEE_REGIONS_ID, asaria.MANAGERS_ID, asaria.CONSULTANTS_ID,
+        asaria.ALL_STAFF_ID, asaria.SHMI_ID, asaria.STAFF_SURVEY_ID, asaria.CQC_ID, ods.ETR_ID,
+        staff_survey.SURVEY_2019_ID, workforce.HCHS_ID,
+    }
+    assert set(panel.PANEL_SOURCES) == expected
+    assert list(panel.PANEL_COLUMNS[-4:]) == list(workforce.PANEL_STAFF_GROUPS.values())
