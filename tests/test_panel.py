@@ -95,26 +95,61 @@ def test_senior_manager_items_equal_agree_plus_strongly_agree(trust_panel, provi
     assert indexed[["ss_q8a_agree_pct"]].dropna().shape[0] == len(raw)
 
 
-def test_cqc_rating_in_force_matches_raw_dates(trust_panel):
-    raw = pd.read_csv(fetch(ASARIA + "CQC_ratings.csv"), encoding="utf-8-sig", dtype=str)
-    overall = raw[(raw["POPULATION"] == "Overall") & (raw["QUESTION"] == "Overall")].copy()
-    overall["DATE"] = pd.to_datetime(overall["DATE"], format="%d/%m/%Y")
+def _raw_trust_ratings(question: str) -> pd.DataFrame:
+    """Trust-level ratings from both raw CQC files, read without the loaders."""
     words = ["Inadequate", "Requires improvement", "Good", "Outstanding"]
-    two_ratings = overall.groupby("ORG_CODE")["DATE"].nunique()
-    checked = ["RHA", "RA2", "RBS", *two_ratings[two_ratings > 1].index[:5]]
-    indexed = trust_panel.set_index(["org_code", "year"])
-    for code in checked:
-        rows = overall[overall["ORG_CODE"] == code].sort_values("DATE")
-        for year in range(2009, 2020):
-            if (code, year) not in indexed.index:
-                continue
-            got = indexed.loc[(code, year), "cqc_overall"]
-            published = rows[rows["DATE"] <= pd.Timestamp(year + 1, 3, 31)]
-            if year == 2019 or published.empty:
-                assert pd.isna(got), (code, year)  # not yet rated, or beyond the file
-            else:
-                assert got == words[int(published.iloc[-1]["RATING_SCORE"])], (code, year)
-                assert indexed.loc[(code, year), "cqc_overall_date"] == published.iloc[-1]["DATE"]
+    derived = pd.read_csv(fetch(ASARIA + "CQC_ratings.csv"), encoding="utf-8-sig", dtype=str)
+    derived = derived[(derived["POPULATION"] == "Overall") & (derived["QUESTION"] == question)]
+    derived = pd.DataFrame({
+        "code": derived["ORG_CODE"].str.strip(),
+        "date": pd.to_datetime(derived["DATE"], format="%d/%m/%Y"),
+        "rating": derived["RATING_SCORE"].astype(int).map(dict(enumerate(words))),
+    })
+    official = pd.read_excel(
+        fetch("cqc-ratings-2018/CQC score 3 September 2018 Latest ratings.xlsx"),
+        sheet_name="Providers", engine="calamine",
+    )
+    official = official[(official["Service / Population Group"] == "Overall")
+                        & (official["Key Question"] == question)]
+    official = pd.DataFrame({
+        "code": official["Provider ID"].str.strip(),
+        "date": pd.to_datetime(official["Publication Date"]),
+        "rating": official["Latest Rating"],
+    })
+    return pd.concat([derived, official]).drop_duplicates(["code", "date"])
+
+
+@pytest.mark.parametrize(("question", "column"),
+                         [("Overall", "cqc_overall"), ("Well-led", "cqc_well_led")])
+def test_cqc_rating_in_force_matches_raw_dates(trust_panel, question, column):
+    raw = _raw_trust_ratings(question)
+    last_covered = max(y for y in range(2009, 2020) if pd.Timestamp(y, 4, 1) <= raw["date"].max())
+    by_code = {code: rows.sort_values("date") for code, rows in raw.groupby("code")}
+    empty = raw.iloc[:0]
+    checked = 0
+    for row in trust_panel.itertuples():
+        code, year = row.org_code, row.year
+        row = trust_panel.loc[row.Index]
+        rated = by_code.get(code, empty)
+        published = rated[rated["date"] <= pd.Timestamp(year + 1, 3, 31)]
+        if year > last_covered or published.empty:
+            assert pd.isna(row[column]), (code, year)  # not yet rated, or beyond the files
+        else:
+            latest = published.iloc[-1]
+            assert row[column] == latest["rating"], (code, year)
+            assert row[f"{column}_date"] == latest["date"], (code, year)
+            checked += 1
+    assert checked > 300
+
+
+def test_superseded_official_rating_fills_an_earlier_year(trust_panel):
+    raw = _raw_trust_ratings("Overall")
+    counts = raw.groupby("code")["date"].nunique()
+    code = sorted(c for c in counts[counts > 1].index if c in set(trust_panel["org_code"]))[0]
+    first = raw[raw["code"] == code].sort_values("date").iloc[0]
+    year = (first["date"] - pd.DateOffset(months=3)).year
+    row = trust_panel.set_index(["org_code", "year"]).loc[(code, year)]
+    assert row["cqc_overall"] == first["rating"] and row["cqc_overall_date"] == first["date"]
 
 
 def test_well_led_rating_for_a_named_trust(trust_panel):
@@ -172,12 +207,23 @@ def test_panel_is_cached_on_disk_atomically_and_returned_as_copy(tmp_path, monke
 
 
 def test_panel_source_list_matches_the_loaders():
-    from medlead.sources import asaria, ods, staff_survey, workforce
+    from medlead.sources import asaria, cqc, ods, staff_survey, workforce
 
     expected = {
         asaria.PROVIDERS_ID, asaria.HEE_REGIONS_ID, asaria.MANAGERS_ID, asaria.CONSULTANTS_ID,
         asaria.ALL_STAFF_ID, asaria.SHMI_ID, asaria.STAFF_SURVEY_ID, asaria.CQC_ID, ods.ETR_ID,
-        staff_survey.SURVEY_2019_ID, workforce.HCHS_ID,
+        staff_survey.SURVEY_2019_ID, workforce.HCHS_ID, cqc.LATEST_2018_ID,
     }
     assert set(panel.PANEL_SOURCES) == expected
     assert list(panel.PANEL_COLUMNS[-4:]) == list(workforce.PANEL_STAFF_GROUPS.values())
+
+
+def test_data_dictionary_describes_every_column_in_order(trust_panel):
+    from medlead.provenance import panel_dictionary
+
+    dictionary = panel_dictionary(trust_panel)
+    assert list(dictionary["column"]) == list(panel.PANEL_COLUMNS)
+    assert set(dictionary["status"]) <= {"official", "derived"}
+    row = dictionary.set_index("column").loc["staff_engagement_2019"]
+    assert row["years"] == "2019-2019"
+    assert row["trust_years"] == trust_panel["staff_engagement_2019"].notna().sum()

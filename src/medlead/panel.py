@@ -7,7 +7,8 @@ September 2017 staff counts fall inside the financial year of the same number.
 
 Nothing is filled in: a value appears only in the year its source gives it. The one deliberate
 exception is spelled out in the columns themselves: a CQC rating stays in force until the next
-one, so ``cqc_overall`` is the rating in force at the end of the year and ``cqc_overall_date``
+one, so ``cqc_overall`` is the rating in force at the end of the year (from the ratings known in
+the derived file of early 2019 and the official file of September 2018) and ``cqc_overall_date``
 says when it was published.
 
 The panel is memoised within a process and cached on disk (a pickle in
@@ -41,6 +42,7 @@ PANEL_SOURCES: tuple[str, ...] = (
     "asaria-panel/shmi.csv",
     "asaria-panel/NHS_SS_management.csv",
     "asaria-panel/CQC_ratings.csv",
+    "cqc-ratings-2018/CQC score 3 September 2018 Latest ratings.xlsx",
     "ods-trusts/etr.csv",
     "staff-survey-2019/ST19-Organisation-Data-2019-Only-v1f.xlsx",
     "nhs-workforce-2017-2018/hchs-staff-by-staff-group-nationality-and-organisation-"
@@ -101,11 +103,44 @@ def _senior_manager_items() -> pd.DataFrame:
     return wide.reset_index()
 
 
-def _cqc_in_force() -> pd.DataFrame:
-    """Overall and Well-led ratings in force at each year's end, for years the file covers."""
+def known_cqc_ratings() -> pd.DataFrame:
+    """Every trust-level CQC rating found in either ratings file, once each.
+
+    The derived file (``asaria-panel/CQC_ratings.csv``) keeps the latest rating of each provider
+    as of early 2019; the official file of 3 September 2018 keeps the ratings then current, some
+    of which were superseded by the time of the derived file. Together they give, for each trust,
+    the ratings in force from September 2018 on and any rating then current. A rating in both
+    files must agree; otherwise :class:`medlead.data.DataError` is raised.
+    Out: ``org_code``, ``date``, ``population``, ``question``, ``rating``, ``file``.
+    """
     from medlead.sources import asaria, cqc
 
-    ratings = asaria.load_cqc_ratings()
+    derived = asaria.load_cqc_ratings().assign(file="asaria-panel")
+    official = (
+        cqc.load_latest_ratings_2018()
+        .rename(columns={"provider_id": "org_code"})
+        .assign(file="cqc-ratings-2018")
+    )
+    columns = ["org_code", "date", "population", "question", "rating", "file"]
+    both = pd.concat([derived[columns], official[columns]], ignore_index=True)
+    both = both[both["population"] == "Overall"]
+    key = ["org_code", "date", "question"]
+    conflicts = both.groupby(key, observed=True)["rating"].nunique()
+    if (conflicts > 1).any():
+        first = conflicts[conflicts > 1].index[0]
+        raise data.DataError(
+            f"{asaria.CQC_ID} and {cqc.LATEST_2018_ID} give different ratings for {first}; "
+            "one of the files has changed: fetch both again."
+        )
+    both["rating"] = both["rating"].astype(cqc.RATING_DTYPE)
+    return both.drop_duplicates(key).sort_values(key).reset_index(drop=True)
+
+
+def _cqc_in_force() -> pd.DataFrame:
+    """Overall and Well-led ratings in force at each year's end, for years the files cover."""
+    from medlead.sources import cqc
+
+    ratings = known_cqc_ratings()
     latest = ratings["date"].max()
     covered = [y for y in PANEL_YEARS if pd.Timestamp(y, 4, 1) <= latest]
     frames = []
