@@ -1,4 +1,4 @@
-"""Fetch the book's public source files by id: pinned URL, SHA-256 check, cache, offline mirror.
+"""Fetch the book's public source files by name: pinned URL, SHA-256 check, cache, offline mirror.
 
 Every file the book reads is listed in ``data/sources.yml`` with an id (``<family>/<file name>``),
 a URL pinned to a commit, its SHA-256 and its size. :func:`fetch` returns a verified local copy:
