@@ -99,7 +99,9 @@ def test_turns_have_stable_ids_and_exact_offsets(day):
     for turn in turns:
         assert DAY[turn["start"] : turn["end"]] == turn["text"]
         assert turn["n_words"] == len(turn["text"].split())
-    assert turns[1]["text"] == "My Lady, this module is about healthcare.\n\nIt has a second paragraph."
+    assert turns[1]["text"] == (
+        "My Lady, this module is about healthcare.\n\nIt has a second paragraph."
+    )
 
 
 def test_sections_subheadings_and_witness(day):

@@ -435,7 +435,7 @@ def parse_file(path: str | Path, hearing_date: str | None = None) -> DayParse:
 
 
 def day_ids() -> list[str]:
-    """Return the source ids of every hearing day, in date order (the family's index is left out)."""
+    """Return the source ids of every hearing day in date order (the family's index left out)."""
     ids = [i for i in data.source_ids(SOURCE_FAMILY) if _DATE_FROM_ID.search(i)]
     return sorted(ids, key=hearing_date_of)
 
@@ -621,7 +621,8 @@ def load_speakers(path: str | Path = SPEAKERS_PATH) -> pd.DataFrame:
     missing = [c for c in SPEAKER_COLUMNS if c not in frame.columns]
     if missing:
         raise CorpusError(
-            f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(SPEAKER_COLUMNS)}."
+            f"{path}: missing column(s) {', '.join(missing)}; "
+            f"expected {', '.join(SPEAKER_COLUMNS)}."
         )
     if frame.empty:
         raise CorpusError(f"{path}: the speakers table has no rows.")
@@ -633,7 +634,9 @@ def load_speakers(path: str | Path = SPEAKERS_PATH) -> pd.DataFrame:
             if not row[column]:
                 problems.append(f"line {line}: '{column}' is empty")
         if row["group"] and row["group"] not in GROUPS:
-            problems.append(f"line {line}: group {row['group']!r} is not one of {', '.join(GROUPS)}")
+            problems.append(
+                f"line {line}: group {row['group']!r} is not one of {', '.join(GROUPS)}"
+            )
         if row["appearance"] and row["appearance"] not in APPEARANCES:
             problems.append(
                 f"line {line}: appearance {row['appearance']!r} is not one of "

@@ -1,4 +1,4 @@
-"""Fast, data-free text statistics for transcripts: tokens, keyword in context, collocations, keyness.
+"""Fast, data-free text statistics: tokens, keyword in context, collocations, keyness.
 
 Everything here works on plain DataFrames of turns (one row per speaker turn with a ``text``
 column, as :func:`medlead.corpus.load_turns` returns, or your own interview transcripts) and needs
