@@ -16,6 +16,7 @@ no downloaded NLTK data:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from importlib import resources
@@ -34,10 +35,28 @@ from scipy.stats import chi2
 #: ("self-isolate", "e.g", "3.5"). Punctuation and everything else is dropped.
 TOKEN_PATTERN = r"n't|'(?:s|re|ve|ll|d|m)\b|[a-z0-9]+(?:[-.][a-z0-9]+)*"
 
-#: The one tokeniser every function here uses.
-TOKENIZER = RegexpTokenizer(TOKEN_PATTERN)
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+class TrustedRegexpTokenizer(RegexpTokenizer):
+    """NLTK's ``RegexpTokenizer``, with its pattern compiled by the standard library's ``re``.
+
+    Since version 3.9 NLTK compiles every caller-supplied pattern through ``nltk.redos`` (the
+    third-party ``regex`` engine plus a 5-second timeout per call), a defence against patterns
+    that backtrack catastrophically. That guard makes tokenising a large corpus about four times
+    slower, and a single long text can hit the timeout. :data:`TOKEN_PATTERN` is fixed, written
+    here and linear (no nested quantifiers), so it is safe to compile directly. The tokens are the
+    same as ``RegexpTokenizer(TOKEN_PATTERN)``'s (a test checks this).
+    """
+
+    def _check_regexp(self) -> None:
+        if self._regexp is None:
+            self._regexp = re.compile(self._pattern, self._flags)
+
+
+#: The one tokeniser every function here uses.
+TOKENIZER = TrustedRegexpTokenizer(TOKEN_PATTERN)
+
+_CURLY_APOSTROPHES = ("\u2019", "\u2018", "\u02bc")
 
 #: Critical values of G² (one degree of freedom) for the usual significance levels.
 G2_CRITICAL: dict[float, float] = {0.05: 3.84, 0.01: 6.63, 0.001: 10.83, 0.0001: 15.13}
@@ -47,14 +66,22 @@ class TextError(ValueError):
     """Input to a text function is unusable (empty, missing columns...); the message says how."""
 
 
+def _prepare(text: str) -> str:
+    text = text.lower()
+    if not text.isascii():  # str.replace is much faster than str.translate on long texts
+        for curly in _CURLY_APOSTROPHES:
+            text = text.replace(curly, "'")
+    return text.replace("n't", " n't")
+
+
 def tokenize(text: str) -> list[str]:
     """Split text into lower-cased word tokens with :data:`TOKENIZER` (curly apostrophes → ')."""
-    return TOKENIZER.tokenize(text.lower().translate(_APOSTROPHES).replace("n't", " n't"))
+    return TOKENIZER.tokenize(_prepare(text))
 
 
 def tokenize_texts(texts: Iterable[str]) -> list[list[str]]:
     """Tokenise each text separately (so no token spans two turns); one list per text."""
-    return [tokenize(t) for t in texts]
+    return [TOKENIZER.tokenize(_prepare(t)) for t in texts]
 
 
 # --- stopwords --------------------------------------------------------------------------------
