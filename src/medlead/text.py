@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from importlib import resources
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -119,8 +120,9 @@ class TokenIndex:
 
     Built once from a DataFrame of turns (any columns; ``text`` is tokenised, or pass ``tokens``,
     one list per row). ``tokens`` is the flat token list, ``turn_starts[i]`` the position of turn
-    ``i``'s first token, and :meth:`positions` returns, for a word, the sorted flat positions
-    where it occurs: a dictionary lookup and an array slice, however large the corpus.
+    ``i``'s first token; every token is also coded as an integer (its index in the vocabulary),
+    so :meth:`positions` finds a word's positions with a dictionary lookup and one vectorised
+    comparison, however large the corpus.
     """
 
     def __init__(
@@ -137,22 +139,28 @@ class TokenIndex:
         lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
         self.turn_starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
         self.turn_lengths = lengths
-        self.tokens: list[str] = [tok for turn in tokens for tok in turn]
+        self.tokens: list[str] = list(chain.from_iterable(tokens))
         codes, vocabulary = pd.factorize(np.asarray(self.tokens, dtype=object), sort=False)
+        self._codes = codes
         self._code = {word: i for i, word in enumerate(vocabulary)}
-        self._order = np.argsort(codes, kind="stable")
-        counts = np.bincount(codes, minlength=len(vocabulary))
-        self._bounds = np.concatenate(([0], np.cumsum(counts)))
+        self._positions: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.tokens)
 
     def positions(self, word: str) -> np.ndarray:
-        """Return the sorted flat positions of a (lower-case) token; empty if it never occurs."""
-        code = self._code.get(word)
-        if code is None:
-            return np.empty(0, dtype=np.int64)
-        return self._order[self._bounds[code] : self._bounds[code + 1]]
+        """Return the sorted flat positions of a (lower-case) token; empty if it never occurs.
+
+        The token's integer code is looked up in the vocabulary and its positions found with one
+        vectorised comparison over the code array (then remembered).
+        """
+        found = self._positions.get(word)
+        if found is None:
+            code = self._code.get(word)
+            found = (np.flatnonzero(self._codes == code) if code is not None
+                     else np.empty(0, dtype=np.int64))
+            self._positions[word] = found
+        return found
 
     def phrase_positions(self, phrase: Sequence[str]) -> np.ndarray:
         """Positions where the tokens of ``phrase`` occur in a row, inside one turn."""
