@@ -1,0 +1,373 @@
+"""Tests for medlead.refi: REFI-QDA export, import, schema validity and refusal of hostile files."""
+
+import io
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from lxml import etree
+
+from medlead import refi
+from medlead.refi import RefiError, stable_guid
+
+SCHEMAS = Path(refi.__file__).parent / "schemas" / "refi-qda"
+SHARED_SCHEMAS = Path(__file__).resolve().parents[1] / ".." / "shared" / "reference" / "refi-qda"
+
+TEXT_A = "Café culture: the clinical director 😀 spoke.\r\nManagers listened; Núñez agreed."
+TEXT_B = "Doctors and managers met weekly."
+
+
+def fixture_tables() -> dict[str, pd.DataFrame]:
+    """A tiny coded corpus with accents, an emoji, CRLF line ends, nested codes, two coders."""
+    return {
+        "sources": pd.DataFrame(
+            {"source_id": ["w1", "w2"], "name": ["Dr Ana Núñez", "Mr Bo"], "text": [TEXT_A, TEXT_B]}
+        ),
+        "cases": pd.DataFrame(
+            {"case_id": ["c1", "c2"], "name": ["Ana", "Bo"], "source_ids": [["w1"], ["w2"]]}
+        ),
+        "variables": pd.DataFrame(
+            {
+                "case_id": ["c1", "c1", "c2", "c2"],
+                "variable": ["group", "days", "group", "days"],
+                "value": ["clinician", "2", "manager", "1"],
+                "type": ["Text", "Integer", "Text", "Integer"],
+            }
+        ),
+        "codes": pd.DataFrame(
+            {
+                "code_id": ["hybrid", "hybrid.director", "relations"],
+                "name": ["Hybrid roles", "Clinical director", "Doctor–manager relations"],
+                "parent": ["", "hybrid", ""],
+                "description": ["Theme.", "Doctors in management posts.", "Working together."],
+                "colour": ["#E69F00", "", "#56B4E9"],
+                "codable": [False, True, True],
+            }
+        ),
+        "segments": pd.DataFrame(
+            {
+                "source_id": ["w1", "w1", "w2"],
+                "code_id": ["hybrid.director", "relations", "relations"],
+                # offsets into TEXT_A as given (with \r\n): "clinical director", "Managers listened"
+                "start": [TEXT_A.index("clinical"), TEXT_A.index("Managers"), 0],
+                "end": [
+                    TEXT_A.index("clinical") + len("clinical director"),
+                    TEXT_A.index("Managers") + len("Managers listened"),
+                    len("Doctors and managers"),
+                ],
+                "coder": ["assisted", "manual", "manual"],
+            }
+        ),
+    }
+
+
+def _expected_after_import(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """What read_qdpx should give: ids mapped to GUIDs, CRLF normalised, segment text filled."""
+    t = {k: v.copy() for k, v in tables.items()}
+    t["sources"]["text"] = t["sources"]["text"].str.replace("\r\n", "\n")
+    t["sources"]["source_id"] = t["sources"]["source_id"].map(lambda s: stable_guid("source", s))
+    t["cases"]["case_id"] = t["cases"]["case_id"].map(lambda s: stable_guid("case", s))
+    t["cases"]["source_ids"] = t["cases"]["source_ids"].map(
+        lambda ids: [stable_guid("source", s) for s in ids]
+    )
+    t["variables"]["case_id"] = t["variables"]["case_id"].map(lambda s: stable_guid("case", s))
+    for column in ("code_id", "parent"):
+        t["codes"][column] = t["codes"][column].map(lambda s: stable_guid("code", s) if s else "")
+    seg = t["segments"]
+    # the CRLF before "Managers" is one character shorter after normalisation
+    shift = seg["source_id"].eq("w1") & (seg["start"] > TEXT_A.index("\r"))
+    seg.loc[shift, ["start", "end"]] -= 1
+    seg["source_id"] = seg["source_id"].map(lambda s: stable_guid("source", s))
+    seg["code_id"] = seg["code_id"].map(lambda s: stable_guid("code", s))
+    texts = dict(zip(t["sources"]["source_id"], t["sources"]["text"], strict=True))
+    seg["text"] = [texts[s][a:b] for s, a, b in zip(seg.source_id, seg.start, seg.end, strict=True)]
+    t["segments"] = seg[refi.TABLE_COLUMNS["segments"]]
+    return t
+
+
+def _assert_tables_equal(left, right):
+    for name, columns in refi.TABLE_COLUMNS.items():
+        a = left[name][columns].reset_index(drop=True)
+        b = right[name][columns].reset_index(drop=True)
+        pd.testing.assert_frame_equal(a, b, check_dtype=False, obj=name)
+
+
+# ------------------------------------------------------------------------------ export
+
+
+def test_export_is_schema_valid_and_texts_are_utf8_with_lf(tmp_path):
+    path = refi.export_qdpx(fixture_tables(), tmp_path / "out.qdpx")
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        qde = archive.read("project.qde")
+        texts = {n: archive.read(n) for n in names if n.startswith("sources/")}
+    assert names[0] == "project.qde" and len(texts) == 2
+    for schema_dir in (SCHEMAS, SHARED_SCHEMAS):
+        schema = etree.XMLSchema(etree.parse(str(schema_dir / "Project.xsd")))
+        assert schema.validate(etree.fromstring(qde)), schema.error_log
+    guid = stable_guid("source", "w1")
+    stored = texts[f"sources/{guid}.txt"]
+    assert not stored.startswith(b"\xef\xbb\xbf") and b"\r" not in stored
+    assert stored.decode("utf-8") == TEXT_A.replace("\r\n", "\n")
+    assert f'plainTextPath="internal://{guid}.txt"'.encode() in qde
+
+
+def test_offsets_are_code_points_and_point_at_the_coded_words(tmp_path):
+    path = refi.export_qdpx(fixture_tables(), tmp_path / "out.qdpx")
+    root = etree.fromstring(zipfile.ZipFile(path).read("project.qde"))
+    ns = {"q": refi.PROJECT_NS}
+    text = TEXT_A.replace("\r\n", "\n")
+    source = root.find(f"q:Sources/q:TextSource[@guid='{stable_guid('source', 'w1')}']", ns)
+    spans = [
+        text[int(s.get("startPosition")) : int(s.get("endPosition"))]
+        for s in source.iterfind("q:PlainTextSelection", ns)
+    ]
+    assert spans == ["clinical director", "Managers listened"]
+    # the emoji sits before the second span and counts as ONE character (a code point)
+    assert int(source[1].get("startPosition")) == text.index("Managers")
+
+
+def test_export_is_byte_identical_for_the_same_input(tmp_path):
+    first = refi.export_qdpx(fixture_tables(), tmp_path / "a.qdpx").read_bytes()
+    second = refi.export_qdpx(fixture_tables(), tmp_path / "b.qdpx").read_bytes()
+    assert first == second
+    assert stable_guid("code", "x") == stable_guid("code", "x") != stable_guid("source", "x")
+
+
+def test_round_trip_gives_back_the_same_tables(tmp_path):
+    tables = fixture_tables()
+    path = refi.export_qdpx(tables, tmp_path / "out.qdpx")
+    _assert_tables_equal(refi.read_qdpx(path), _expected_after_import(tables))
+    # tables that already use GUIDs come back exactly, and re-export gives the same bytes
+    again = refi.export_qdpx(refi.read_qdpx(path), tmp_path / "again.qdpx")
+    _assert_tables_equal(refi.read_qdpx(again), refi.read_qdpx(path))
+    assert again.read_bytes() == path.read_bytes()
+
+
+def test_import_writes_csv_tables_that_read_back_equal(tmp_path):
+    path = refi.export_qdpx(fixture_tables(), tmp_path / "out.qdpx")
+    written = refi.import_qdpx(path, tmp_path / "tables")
+    assert sorted(written) == ["cases", "codes", "segments", "sources", "variables"]
+    assert sorted(p.name for p in (tmp_path / "tables").iterdir()) == [
+        "cases.csv",
+        "codes.csv",
+        "segments.csv",
+        "sources.csv",
+        "variables.csv",
+    ]
+    _assert_tables_equal(refi.read_tables_csv(tmp_path / "tables"), refi.read_qdpx(path))
+    segments = pd.read_csv(tmp_path / "tables" / "segments.csv")
+    assert list(segments["text"]) == [
+        "clinical director",
+        "Managers listened",
+        "Doctors and managers",
+    ]
+
+
+def test_codebook_qdc_validates_and_nests_codes(tmp_path):
+    path = refi.export_qdc(fixture_tables()["codes"], tmp_path / "codes.qdc")
+    document = etree.parse(str(path))
+    schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "Codebook.xsd")))
+    assert schema.validate(document), schema.error_log
+    ns = {"c": refi.CODEBOOK_NS}
+    child = document.find("c:Codes/c:Code/c:Code", ns)
+    assert child.get("name") == "Clinical director"
+    assert child.find("c:Description", ns).text == "Doctors in management posts."
+
+
+@pytest.mark.parametrize(
+    ("table", "change", "message"),
+    [
+        ("codes", lambda t: t.assign(parent=["", "nowhere", ""]), "unknown parent"),
+        ("codes", lambda t: t.assign(parent=["relations", "hybrid", "hybrid"]), "cycle"),
+        ("codes", lambda t: t.assign(code_id=["a", "a", "b"], parent=""), "repeats code_id"),
+        ("segments", lambda t: t.assign(end=[10, 10, 999]), "outside source"),
+        ("segments", lambda t: t.assign(text=["nope", "", ""]), "differs from source"),
+        ("segments", lambda t: t.assign(code_id="ghost"), "unknown code"),
+        ("variables", lambda t: t.assign(type="Colour"), "has type"),
+        ("cases", lambda t: t.assign(source_ids=[["w9"], []]), "unknown sources"),
+    ],
+)
+def test_export_refuses_inconsistent_tables_and_writes_nothing(tmp_path, table, change, message):
+    tables = fixture_tables()
+    tables[table] = change(tables[table])
+    with pytest.raises(RefiError, match=message):
+        refi.export_qdpx(tables, tmp_path / "out.qdpx")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------ variants
+
+
+def _zip(members: dict[str, bytes | str], path: Path) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+SRC = "1B2C3D4E-0000-4000-8000-00000000000A"
+CODE = "1B2C3D4E-0000-4000-8000-00000000000B"
+USER = "1B2C3D4E-0000-4000-8000-00000000000C"
+
+
+def _foreign_project(source_xml: str, extra: str = "") -> str:
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Interviews" origin="QualCoder 3.5">
+ <Users><User guid="{USER}" name="Ines"/></Users>
+ <CodeBook><Codes><Code guid="{CODE}" name="voice" isCodable="true"/></Codes></CodeBook>
+ {extra}
+ <Sources>{source_xml}</Sources>
+</Project>"""
+
+
+def test_reads_qualcoder_style_uppercase_folder_guid_braces_and_bom(tmp_path):
+    source = (
+        f'<TextSource guid="{{{SRC}}}" name="Anna" plainTextPath="internal://{SRC}.txt" '
+        f'richTextPath="internal://{SRC}.docx" creatingUser="{USER}">'
+        f'<PlainTextSelection guid="{SRC[:-1]}1" startPosition="7" endPosition="12" '
+        f'creatingUser="{USER}"><Coding guid="{SRC[:-1]}2"><CodeRef targetGUID="{CODE}"/>'
+        "</Coding></PlainTextSelection></TextSource>"
+    )
+    path = _zip(
+        {
+            "project.qde": _foreign_project(source),
+            f"Sources/{SRC}.txt": "\ufeffWe had voice here.\r\n",
+        },
+        tmp_path / "qualcoder.qdpx",
+    )
+    tables = refi.read_qdpx(path)
+    assert tables["sources"]["text"].tolist() == ["We had voice here.\n"]
+    assert tables["sources"]["source_id"].tolist() == [SRC.lower()]
+    segment = tables["segments"].iloc[0]
+    assert (segment.text, segment.coder, segment.code_id) == ("voice", "Ines", CODE.lower())
+
+
+def test_reads_inline_text_whole_source_coding_and_absent_optional_attributes(tmp_path):
+    source = (
+        f'<TextSource guid="{SRC}"><PlainTextContent>Short inline text.</PlainTextContent>'
+        f'<Coding guid="{SRC[:-1]}3"><CodeRef targetGUID="{CODE}"/></Coding></TextSource>'
+    )
+    cases = (
+        f'<Variables><Variable guid="{USER[:-1]}D" name="role" typeOfVariable="Text"/></Variables>'
+        f'<Cases><Case guid="{USER[:-1]}E"><VariableValue><VariableRef targetGUID="{USER[:-1]}D"/>'
+        "<TextValue>nurse</TextValue></VariableValue>"
+        f'<SourceRef targetGUID="{SRC}"/></Case></Cases>'
+    )
+    path = _zip({"project.qde": _foreign_project(source, cases)}, tmp_path / "nvivo.qdpx")
+    tables = refi.read_qdpx(path)
+    assert tables["sources"].iloc[0]["name"] == SRC.lower()  # no name: the GUID stands in
+    segment = tables["segments"].iloc[0]
+    assert (segment.start, segment.end, segment.text, segment.coder) == (
+        0,
+        18,
+        "Short inline text.",
+        "",
+    )
+    assert tables["variables"].to_dict("records") == [
+        {"case_id": USER[:-1].lower() + "e", "variable": "role", "value": "nurse", "type": "Text"}
+    ]
+    assert tables["cases"].iloc[0]["source_ids"] == [SRC.lower()]
+
+
+# ------------------------------------------------------------------------------ hostile files
+
+
+def _valid_members(tmp_path) -> dict[str, bytes]:
+    path = refi.export_qdpx(fixture_tables(), tmp_path / "good.qdpx")
+    with zipfile.ZipFile(path) as archive:
+        return {n: archive.read(n) for n in archive.namelist()}
+
+
+def _assert_refused(tmp_path, path, message):
+    out = tmp_path / "out"
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(RefiError, match=message):
+        refi.import_qdpx(path, out)
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_refuses_a_file_that_is_not_a_zip(tmp_path):
+    path = tmp_path / "fake.qdpx"
+    path.write_text("<Project/>", encoding="utf-8")
+    _assert_refused(tmp_path, path, "not a zip archive")
+
+
+def test_refuses_an_archive_without_project_qde(tmp_path):
+    path = _zip({"sources/a.txt": "text"}, tmp_path / "empty.qdpx")
+    _assert_refused(tmp_path, path, "no project.qde")
+
+
+def test_refuses_a_project_that_fails_the_schema(tmp_path):
+    members = _valid_members(tmp_path)
+    members["project.qde"] = (
+        members["project.qde"].replace(b"<Users>", b"<Userz>").replace(b"</Users>", b"</Userz>")
+    )
+    path = _zip(members, tmp_path / "bad.qdpx")
+    _assert_refused(tmp_path, path, "does not follow the REFI-QDA project schema")
+
+
+def test_refuses_offsets_outside_the_text(tmp_path):
+    members = _valid_members(tmp_path)
+    members["project.qde"] = members["project.qde"].replace(
+        b'endPosition="20"', b'endPosition="2000"'
+    )
+    assert b'endPosition="2000"' in members["project.qde"]
+    path = _zip(members, tmp_path / "offsets.qdpx")
+    _assert_refused(tmp_path, path, "outside its text")
+
+
+def test_refuses_entity_expansion(tmp_path):
+    bomb = (
+        '<?xml version="1.0"?>\n<!DOCTYPE Project [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n'
+        '<Project xmlns="urn:QDA-XML:project:1.0" name="&b;"/>'
+    )
+    path = _zip({"project.qde": bomb}, tmp_path / "bomb.qdpx")
+    _assert_refused(tmp_path, path, "declares XML entities")
+
+
+@pytest.mark.parametrize(
+    "name", ["/etc/evil.txt", "../evil.txt", "sources/../../evil.txt", "C:/x.txt"]
+)
+def test_refuses_members_with_absolute_or_parent_paths(tmp_path, name):
+    members = _valid_members(tmp_path)
+    members[name] = b"evil"
+    path = _zip(members, tmp_path / "slip.qdpx")
+    _assert_refused(tmp_path, path, "absolute or '..' path")
+    assert not (tmp_path.parent / "evil.txt").exists()
+
+
+def test_refuses_members_that_unpack_too_large_or_too_well(tmp_path, monkeypatch):
+    members = _valid_members(tmp_path)
+    members["sources/zeros.txt"] = b"\0" * (4 * 1024 * 1024)  # compresses about 1000 to 1
+    bomb = _zip(members, tmp_path / "ratio.qdpx")
+    _assert_refused(tmp_path, bomb, "zip bomb")
+    monkeypatch.setattr(refi, "MAX_MEMBER_BYTES", 50)
+    good = refi.export_qdpx(fixture_tables(), tmp_path / "big.qdpx")
+    _assert_refused(tmp_path, good, "more than the limit")
+
+
+def test_refuses_sources_outside_the_archive(tmp_path):
+    source = f'<TextSource guid="{SRC}" name="x" plainTextPath="file:///etc/passwd"/>'
+    path = _zip({"project.qde": _foreign_project(source)}, tmp_path / "ext.qdpx")
+    _assert_refused(tmp_path, path, "outside the archive")
+    source = f'<TextSource guid="{SRC}" name="x" plainTextPath="internal://missing.txt"/>'
+    path = _zip({"project.qde": _foreign_project(source)}, tmp_path / "missing.qdpx")
+    _assert_refused(tmp_path, path, "not in the archive")
+
+
+def test_normalise_newlines_moves_offsets_to_the_same_characters():
+    text = "ab\r\ncd\ref"
+    new, offsets = refi.normalise_newlines(text, [0, 4, 5, 7, len(text)])
+    assert new == "ab\ncd\nef"
+    assert [new[o] for o in offsets[:4]] == [text[0], text[4], text[5], text[7]]
+    assert offsets[-1] == len(new)
+
+
+def test_zip_member_bytes_helper_is_deterministic():
+    data = refi._zip_bytes({"b.txt": b"1", "project.qde": b"2"})
+    assert zipfile.ZipFile(io.BytesIO(data)).namelist() == ["project.qde", "b.txt"]
+    assert data == refi._zip_bytes({"project.qde": b"2", "b.txt": b"1"})
