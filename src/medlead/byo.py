@@ -1,0 +1,594 @@
+"""Bring your own transcripts: read interview and focus-group transcripts as the book's turns.
+
+The book's text tools (:mod:`medlead.text`) and coding work on a DataFrame of speaker turns, one row
+per turn, with the columns of :data:`TURN_COLUMNS` (the same as the hearing corpus,
+:func:`medlead.corpus.load_turns`). This module builds that table from a researcher's own material:
+
+- :func:`read_transcript` / :func:`read_transcripts`: plain-text transcripts in the format the
+  book documents in ``book/byo-format.md`` (UTF-8 ``.txt``: a front-matter block of metadata
+  between ``---`` lines, then ``SPEAKER: text`` turns, with optional ``[hh:mm:ss]`` time stamps,
+  ``# notes`` and ``## section`` / ``### sub-section`` headings);
+- :func:`turns_from_refi`: a REFI-QDA project (a ``.qdpx`` file from NVivo, ATLAS.ti, MAXQDA or
+  QualCoder, the tables of :func:`medlead.refi.read_qdpx`, or the CSV folder written by
+  :func:`medlead.refi.import_qdpx`), one turn per paragraph or per source.
+
+How the transcript format maps onto the turns columns:
+
+=================  =========================================================================
+column             value
+=================  =========================================================================
+``turn_id``        ``<transcript id>-<NNNN>``, NNNN the 1-based number of the turn in its file
+``hearing_date``   the transcript's ``date`` (``YYYY-MM-DD``)
+``section``        the ``## heading`` the turn is under (missing before the first heading)
+``subheading``     the ``### heading`` the turn is under, reset by each ``##`` heading
+``witness``        the participant the turn is from, or, for the interviewer's turns, the one
+                   participant who is not an interviewer when there is exactly one
+``speaker``        the speaker code (``P1``), as declared under ``participants``
+``speaker_label``  the label as written in the turn (the same as ``speaker``)
+``role``           ``interviewer`` or ``participant``
+``is_witness``     ``True`` unless the speaker is one of the transcript's interviewers
+``text``           the turn's text: from after ``SPEAKER:`` to the end of its last line
+``n_words``        whitespace-separated words in ``text``
+``start``/``end``  0-based, end-exclusive character offsets of ``text`` in the file's decoded
+                   text, so ``file_text[start:end] == text``
+=================  =========================================================================
+
+Then ``transcript``, ``site``, ``timestamp`` (the turn's ``[hh:mm:ss]``, if any) and one column per
+participant attribute declared in the front matter (``group``, ``hybrid_medical_manager``...).
+
+Every problem is reported as a :class:`TranscriptError` naming the file, the line and how to fix it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+#: The columns every turns table has, in order (the same as :func:`medlead.corpus.load_turns`).
+TURN_COLUMNS: tuple[str, ...] = (
+    "turn_id",
+    "hearing_date",
+    "section",
+    "subheading",
+    "witness",
+    "speaker",
+    "speaker_label",
+    "role",
+    "is_witness",
+    "text",
+    "n_words",
+    "start",
+    "end",
+)
+
+#: Columns added after :data:`TURN_COLUMNS` for every transcript (participant attributes follow).
+TRANSCRIPT_COLUMNS: tuple[str, ...] = ("transcript", "site", "timestamp")
+
+#: Names a participant attribute may not take, because the turns table already uses them.
+RESERVED_ATTRIBUTES: frozenset[str] = frozenset(TURN_COLUMNS) | frozenset(TRANSCRIPT_COLUMNS)
+
+#: Front-matter keys: required, then optional.
+REQUIRED_KEYS: tuple[str, ...] = ("transcript", "date", "interviewer", "participants")
+OPTIONAL_KEYS: tuple[str, ...] = ("site", "description")
+
+#: File names :func:`read_transcripts` reads from a folder.
+TRANSCRIPT_GLOB = "*.txt"
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+_ATTRIBUTE = re.compile(r"^[a-z][a-z0-9_]*$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIMESTAMP = r"\[(?P<timestamp>(?:\d{1,2}:)?\d{1,2}:\d{2})\]"
+#: A speaker line: optional time stamp, a code, a colon, then a space or the end of the line.
+_SPEAKER_LINE = re.compile(
+    rf"^(?:{_TIMESTAMP}[ \t]+)?(?P<label>[A-Za-z][A-Za-z0-9_.\-]*):(?=[ \t]|$)[ \t]*"
+)
+_BARE_TIMESTAMP = re.compile(rf"^{_TIMESTAMP}[ \t]*$")
+_FENCE = "---"
+
+
+class TranscriptError(ValueError):
+    """A transcript (or a folder of them, or a REFI-QDA project) cannot be read.
+
+    The message names the file, the line where that helps, what is wrong and how to fix it.
+    """
+
+
+# --- front matter -----------------------------------------------------------------------------
+
+
+class _StrictLoader(yaml.BaseLoader):
+    """YAML reading every scalar as text (no ``NO`` → False surprise), refusing duplicate keys."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict:
+    seen: dict[str, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if not isinstance(key, str):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be a plain word", key_node.start_mark
+            )
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None,
+                f"the key {key!r} appears twice (first on front-matter line {seen[key]})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line + 2  # +1 for 1-based, +1 for the opening ---
+    return loader.construct_mapping(node)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _decode(path: Path) -> str:
+    """Read ``path`` as UTF-8 (a byte-order mark is dropped); refuse other encodings clearly."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise TranscriptError(f"{path}: file not found.") from exc
+    except IsADirectoryError as exc:
+        raise TranscriptError(f"{path}: is a folder; use read_transcripts() for a folder.") from exc
+    if not data.strip():
+        raise TranscriptError(
+            f"{path}: the file is empty. A transcript starts with a '---' front-matter block "
+            "(see book/byo-format.md)."
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise TranscriptError(
+            f"{path}, line {line}: byte {data[exc.start]:#04x} at byte offset {exc.start} is not "
+            "UTF-8. Save the file as UTF-8 text (e.g. in Word: Save As > Plain Text > Unicode "
+            "(UTF-8); in a text editor: Save with encoding UTF-8)."
+        ) from exc
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    """Split ``text`` into (start offset, line without its line ending) pairs."""
+    lines, offset = [], 0
+    for raw in text.splitlines(keepends=True):
+        body = raw.rstrip("\r\n")
+        lines.append((offset, body))
+        offset += len(raw)
+    return lines
+
+
+def _split_front_matter(path: Path, lines: list[tuple[int, str]]) -> tuple[str, int]:
+    """Return the front matter's YAML text and the index of the first body line."""
+    if lines[0][1].strip() != _FENCE:
+        raise TranscriptError(
+            f"{path}, line 1: expected '---' to open the front-matter block, found "
+            f"{lines[0][1][:40]!r}. Start the file with a line '---', the metadata (transcript, "
+            "date, interviewer, participants), and another line '---'."
+        )
+    for index in range(1, len(lines)):
+        if lines[index][1].strip() == _FENCE:
+            return "\n".join(body for _, body in lines[1:index]), index + 1
+    raise TranscriptError(
+        f"{path}, line 1: the front-matter block opened here is never closed. Add a line '---' "
+        "after the participants, before the first speaker turn."
+    )
+
+
+def _parse_front_matter(path: Path, yaml_text: str, n_lines: int) -> dict:
+    """Parse and check the front matter; return a dict with the normalised metadata."""
+    where = f"{path}, front matter (lines 1-{n_lines})"
+    try:
+        raw = yaml.load(yaml_text, Loader=_StrictLoader)  # noqa: S506 - BaseLoader: text only
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", line {mark.line + 2}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise TranscriptError(
+            f"{path}{line}: the front matter is not valid: {problem}. Each line is 'key: value'; "
+            "participants are indented under 'participants:' (see book/byo-format.md)."
+        ) from exc
+    if not isinstance(raw, dict):
+        raise TranscriptError(
+            f"{where}: expected 'key: value' lines (transcript, date, interviewer, participants)."
+        )
+    problems = []
+    for key in raw:
+        if key not in REQUIRED_KEYS + OPTIONAL_KEYS:
+            close = difflib.get_close_matches(key, REQUIRED_KEYS + OPTIONAL_KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(
+                f"unknown key {key!r}{hint}; allowed: {', '.join(REQUIRED_KEYS + OPTIONAL_KEYS)}"
+            )
+    problems += [f"the required key {key!r} is missing" for key in REQUIRED_KEYS if key not in raw]
+    if problems:
+        raise TranscriptError(f"{where}: " + "; ".join(problems) + ".")
+
+    transcript = raw["transcript"]
+    if not isinstance(transcript, str) or not _ID.match(transcript):
+        problems.append(
+            f"transcript {transcript!r} is not a usable id: use letters, digits, '-', '_' or '.' "
+            "(e.g. 'site-a-03'), starting with a letter or digit"
+        )
+    date = raw["date"]
+    if not isinstance(date, str) or not _DATE.match(date) or not _valid_date(date):
+        problems.append(f"date {date!r} is not a date written YYYY-MM-DD (e.g. 2024-03-12)")
+    site = raw.get("site", "")
+    if not isinstance(site, str):
+        problems.append("site must be a single name or code (e.g. 'Site A')")
+    participants = _participants(raw["participants"], problems)
+    interviewers = raw["interviewer"]
+    interviewers = [interviewers] if isinstance(interviewers, str) else interviewers
+    if not isinstance(interviewers, list) or not all(isinstance(i, str) for i in interviewers):
+        problems.append("interviewer must be a speaker code, or a list of codes like [INT, INT2]")
+        interviewers = []
+    for code in interviewers:
+        if participants and code not in participants:
+            problems.append(
+                f"the interviewer {code!r} is not declared under participants; add '{code}:' "
+                "with its attributes (e.g. '  INT: {role_title: researcher}')"
+            )
+    if problems:
+        raise TranscriptError(f"{where}: " + "; ".join(problems) + ".")
+    return {
+        "transcript": transcript,
+        "date": date,
+        "site": site or None,
+        "interviewers": frozenset(interviewers),
+        "participants": participants,
+    }
+
+
+def _valid_date(text: str) -> bool:
+    try:
+        pd.Timestamp(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _participants(raw: object, problems: list[str]) -> dict[str, dict[str, object]]:
+    """Check the ``participants`` mapping; return ``{code: {attribute: value}}``."""
+    if not isinstance(raw, dict) or not raw:
+        problems.append(
+            "participants must list each speaker code on its own indented line, e.g. "
+            "'  P1: {group: doctor, hybrid_medical_manager: true}'"
+        )
+        return {}
+    participants: dict[str, dict[str, object]] = {}
+    for code, attributes in raw.items():
+        if not _SPEAKER_LINE.match(f"{code}: "):
+            problems.append(
+                f"speaker code {code!r} must be one word: a letter, then letters, digits, "
+                "'-', '_' or '.' (e.g. P1, INT, Dr_A)"
+            )
+            continue
+        if attributes == "":
+            attributes = {}
+        if not isinstance(attributes, dict):
+            problems.append(
+                f"the attributes of {code} must be 'name: value' pairs, e.g. "
+                f"'{code}: {{group: doctor}}' (found {attributes!r})"
+            )
+            continue
+        clean: dict[str, object] = {}
+        for name, value in attributes.items():
+            if not _ATTRIBUTE.match(name):
+                problems.append(
+                    f"attribute {name!r} of {code}: use lower-case letters, digits and '_' "
+                    "(e.g. role_title)"
+                )
+            elif name in RESERVED_ATTRIBUTES:
+                problems.append(
+                    f"attribute {name!r} of {code} is reserved (the turns table already has a "
+                    f"{name!r} column); rename it, e.g. {name}_title or {code.lower()}_{name}"
+                )
+            elif not isinstance(value, str):
+                problems.append(f"attribute {name!r} of {code} must be a single value")
+            else:
+                clean[name] = _attribute_value(value)
+        participants[code] = clean
+    return participants
+
+
+def _attribute_value(value: str) -> object:
+    """``true``/``false`` (any case) become booleans; everything else stays text."""
+    lowered = value.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    return value.strip()
+
+
+# --- body -------------------------------------------------------------------------------------
+
+
+def parse_transcript(text: str, path: str | Path = "<text>") -> pd.DataFrame:
+    """Parse the decoded text of one transcript into turns (see the module docstring for columns).
+
+    In: the whole file's text (front matter included) and a name for messages. Out: one row per
+    turn with :data:`TURN_COLUMNS`, :data:`TRANSCRIPT_COLUMNS` and the participant attributes.
+    Raises :class:`TranscriptError` listing every problem found (file, line, fix).
+    """
+    path = Path(path)
+    if not text.strip():
+        raise TranscriptError(f"{path}: the file is empty.")
+    lines = _lines(text)
+    yaml_text, body_index = _split_front_matter(path, lines)
+    meta = _parse_front_matter(path, yaml_text, body_index)
+    participants, interviewers = meta["participants"], meta["interviewers"]
+    interviewees = [code for code in participants if code not in interviewers]
+    sole_interviewee = interviewees[0] if len(interviewees) == 1 else None
+
+    problems: list[str] = []
+    turns: list[dict] = []
+    section: str | None = None
+    subheading: str | None = None
+    current: dict | None = None
+    closed_by: str | None = None  # why no turn is open: "a heading on line N"...
+
+    def close() -> None:
+        nonlocal current
+        if current is None:
+            return
+        if current["end"] is None:
+            problems.append(
+                f"line {current['line']}: {current['speaker']}'s turn has no text; add what was "
+                "said (or a note such as '[inaudible]'), or delete the line"
+            )
+        else:
+            turns.append(current)
+        current = None
+
+    for index in range(body_index, len(lines)):
+        offset, line = lines[index]
+        number = index + 1
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if line.startswith("#"):
+            close()
+            level = len(line) - len(line.lstrip("#"))
+            title = line[level:].strip()
+            if level == 2 and title:
+                section, subheading = title, None
+                closed_by = f"the heading on line {number}"
+            elif level == 3 and title:
+                subheading = title
+                closed_by = f"the heading on line {number}"
+            elif level == 1:
+                closed_by = f"the note on line {number}"
+            else:
+                problems.append(
+                    f"line {number}: {line[:40]!r} is neither a note ('# text'), a section "
+                    "('## Title') nor a sub-section ('### Title')"
+                )
+            continue
+        if _BARE_TIMESTAMP.match(line):
+            close()
+            closed_by = f"the time stamp on line {number}"
+            continue
+        match = _SPEAKER_LINE.match(line)
+        if match:
+            close()
+            label = match.group("label")
+            if label not in participants:
+                close_codes = difflib.get_close_matches(label, list(participants), n=1, cutoff=0.5)
+                hint = f" (did you mean {close_codes[0]}?)" if close_codes else ""
+                problems.append(
+                    f"line {number}: unknown speaker {label!r}{hint}. Declare it under "
+                    f"participants (declared: {', '.join(participants)}); if the line continues "
+                    "the previous turn, indent it by a space"
+                )
+                closed_by = f"the unknown speaker on line {number}"
+                continue
+            rest_start = offset + match.end()
+            rest = line[match.end():].rstrip()
+            current = {
+                "line": number,
+                "speaker": label,
+                "timestamp": match.group("timestamp"),
+                "section": section,
+                "subheading": subheading,
+                "start": rest_start if rest else None,
+                "end": rest_start + len(rest) if rest else None,
+            }
+            continue
+        # a line of text: it continues the open turn
+        if current is None:
+            after = f" (the turn before was ended by {closed_by})" if closed_by else ""
+            problems.append(
+                f"line {number}: text outside any speaker turn{after}. Start it with a declared "
+                "speaker code and a colon ('P1: ...'), or make it a note ('# ...')"
+            )
+            continue
+        content_start = offset + len(line) - len(line.lstrip())
+        if current["start"] is None:
+            current["start"] = content_start
+        current["end"] = offset + len(line.rstrip())
+    close()
+
+    if problems:
+        raise TranscriptError(f"{path}: " + "; ".join(problems) + ".")
+    if not turns:
+        raise TranscriptError(
+            f"{path}: no speaker turns after the front matter. Write each turn as "
+            "'SPEAKER: what was said' at the start of a line."
+        )
+    return _turns_frame(text, turns, meta, sole_interviewee)
+
+
+def _turns_frame(
+    text: str, turns: list[dict], meta: dict, sole_interviewee: str | None
+) -> pd.DataFrame:
+    participants, interviewers = meta["participants"], meta["interviewers"]
+    rows = []
+    for number, turn in enumerate(turns, start=1):
+        speaker = turn["speaker"]
+        is_witness = speaker not in interviewers
+        turn_text = text[turn["start"] : turn["end"]]
+        rows.append(
+            {
+                "turn_id": f"{meta['transcript']}-{number:04d}",
+                "hearing_date": meta["date"],
+                "section": turn["section"],
+                "subheading": turn["subheading"],
+                "witness": speaker if is_witness else sole_interviewee,
+                "speaker": speaker,
+                "speaker_label": speaker,
+                "role": "participant" if is_witness else "interviewer",
+                "is_witness": is_witness,
+                "text": turn_text,
+                "n_words": len(turn_text.split()),
+                "start": turn["start"],
+                "end": turn["end"],
+                "transcript": meta["transcript"],
+                "site": meta["site"],
+                "timestamp": turn["timestamp"],
+                **participants[speaker],
+            }
+        )
+    attributes = sorted({name for attrs in participants.values() for name in attrs})
+    frame = pd.DataFrame(rows, columns=[*TURN_COLUMNS, *TRANSCRIPT_COLUMNS, *attributes])
+    return frame.astype({"is_witness": bool, "n_words": "int64", "start": "int64", "end": "int64"})
+
+
+def read_transcript(path: str | Path) -> pd.DataFrame:
+    """Read one transcript file in the book's format into a turns DataFrame.
+
+    In: the path of a UTF-8 ``.txt`` transcript (see ``book/byo-format.md``). Out: one row per
+    speaker turn with :data:`TURN_COLUMNS`, then :data:`TRANSCRIPT_COLUMNS` and one column per
+    participant attribute. ``start``/``end`` index the file's decoded text (a UTF-8 byte-order
+    mark, if any, is not counted; line endings are kept as they are).
+
+    Raises :class:`TranscriptError` for an empty or non-UTF-8 file, missing or invalid front
+    matter, an undeclared speaker, text outside any turn, an empty turn or a file with no turns.
+    """
+    path = Path(path)
+    return parse_transcript(_decode(path), path)
+
+
+def read_transcripts(folder: str | Path) -> pd.DataFrame:
+    """Read every ``*.txt`` transcript in ``folder`` (not its sub-folders) into one turns table.
+
+    Files are read in name order; turns keep their order within each file. Participant
+    attributes missing from a transcript are missing values in its rows.
+
+    Raises :class:`TranscriptError` if the folder is missing or holds no ``.txt`` file, if two
+    files declare the same transcript id, or listing the problems of every file that fails.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise TranscriptError(f"{folder}: no such folder of transcripts.")
+    files = sorted(p for p in folder.glob(TRANSCRIPT_GLOB) if p.is_file())
+    if not files:
+        raise TranscriptError(
+            f"{folder}: no transcript files ({TRANSCRIPT_GLOB}) in this folder. Save each "
+            "transcript as UTF-8 plain text with the extension .txt."
+        )
+    frames, errors, owner = [], [], {}
+    for file in files:
+        try:
+            frame = read_transcript(file)
+        except TranscriptError as exc:
+            errors.append(str(exc))
+            continue
+        transcript = frame["transcript"].iloc[0]
+        if transcript in owner:
+            errors.append(
+                f"{file}: the transcript id {transcript!r} is already used by {owner[transcript]}; "
+                "give every transcript its own id (the 'transcript:' line of the front matter)"
+            )
+            continue
+        owner[transcript] = file
+        frames.append(frame)
+    if errors:
+        raise TranscriptError(
+            f"{len(errors)} of {len(files)} transcript file(s) in {folder} cannot be read:\n- "
+            + "\n- ".join(errors)
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+# --- writing (for worked examples and tests) ----------------------------------------------------
+
+
+def format_transcript(
+    transcript: str,
+    date: str,
+    interviewer: str | list[str],
+    participants: Mapping[str, Mapping[str, object]],
+    turns: pd.DataFrame,
+    site: str | None = None,
+    description: str | None = None,
+) -> str:
+    """Write turns as a transcript in the book's format; the inverse of :func:`parse_transcript`.
+
+    In: the front-matter values and a DataFrame with ``speaker`` and ``text`` columns (and
+    optionally ``section``, ``subheading``, ``timestamp``). A line of text that would be read as
+    a speaker line, a heading or a note is indented by one space, and blank lines inside a turn
+    are kept, so reading the result back gives the same texts. Out: the file's text.
+    """
+    head = ["---", f"transcript: {transcript}", f"date: {date}"]
+    if site:
+        head.append(f"site: {_yaml_scalar(site)}")
+    if description:
+        head.append(f"description: {_yaml_scalar(description)}")
+    codes = [interviewer] if isinstance(interviewer, str) else list(interviewer)
+    head.append(f"interviewer: {codes[0] if len(codes) == 1 else '[' + ', '.join(codes) + ']'}")
+    head.append("participants:")
+    for code, attributes in participants.items():
+        pairs = ", ".join(f"{k}: {_yaml_scalar(_format_value(v))}" for k, v in attributes.items())
+        head.append(f"  {code}: {{{pairs}}}")
+    head.append("---")
+    body: list[str] = []
+    section = subheading = None
+    for row in turns.to_dict("records"):
+        row_section, row_sub = row.get("section"), row.get("subheading")
+        row_section = None if pd.isna(row_section) else row_section
+        row_sub = None if pd.isna(row_sub) else row_sub
+        if row_section != section and row_section is not None:
+            body += ["", f"## {row_section}"]
+            section, subheading = row_section, None
+        if row_sub != subheading and row_sub is not None:
+            body += ["", f"### {row_sub}"]
+            subheading = row_sub
+        stamp = row.get("timestamp")
+        prefix = f"[{stamp}] " if isinstance(stamp, str) and stamp else ""
+        text_lines = str(row["text"]).strip().splitlines() or [""]
+        body += ["", f"{prefix}{row['speaker']}: {text_lines[0].strip()}"]
+        for extra in text_lines[1:]:
+            body.append(_safe_continuation(extra))
+    return "\n".join(head + body) + "\n"
+
+
+def _safe_continuation(line: str) -> str:
+    stripped = line.strip()
+    if not stripped:
+        return ""
+    if line[:1].isspace():
+        return line.rstrip()
+    if stripped.startswith("#") or _SPEAKER_LINE.match(stripped) or _BARE_TIMESTAMP.match(stripped):
+        return " " + line.rstrip()
+    return line.rstrip()
+
+
+def _format_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _yaml_scalar(value: str) -> str:
+    """Quote a value when YAML would otherwise misread it (colons, commas, brackets...)."""
+    if value and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.\-()/']*", value) and ": " not in value:
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_transcript(path: str | Path, text: str) -> Path:
+    """Write a transcript's text to ``path`` as UTF-8 with ``\\n`` line ends; return the path."""
+    path = Path(path)
+    path.write_text(text, encoding="utf-8", newline="\n")
+    return path

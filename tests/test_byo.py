@@ -1,0 +1,239 @@
+"""Bring-your-own transcripts: the documented format, its errors, offsets and the REFI-QDA route."""
+
+from pathlib import Path
+
+import pytest
+
+from medlead import byo
+from medlead.byo import TranscriptError
+
+HEAD = """---
+transcript: site-a-03
+date: 2024-03-12
+site: Site A
+interviewer: INT
+participants:
+  INT: {role_title: researcher}
+  P1: {group: doctor, hybrid_medical_manager: true, role_title: "Clinical director"}
+---
+"""
+
+BODY = """## Background
+
+[00:00:05] INT: Can you tell me about your role?
+P1: I am a consultant anaesthetist and clinical director.
+ Note: the board meets monthly.
+
+  Managers and doctors sit together.
+# laughs
+### Budgets
+[1:02:03] INT: Who holds the budget?
+P1:
+  The clinical director holds the budget, with the general manager.
+"""
+
+GOOD = HEAD + BODY
+
+SECOND = """---
+transcript: site-b-01
+date: 2024-04-02
+site: Site B
+interviewer: [INT, NT]
+participants:
+  INT:
+  NT: {role_title: note taker}
+  M1: {group: nhs_manager, hybrid_medical_manager: false}
+  M2: {group: doctor, hybrid_medical_manager: true}
+---
+INT: What does medical leadership mean here?
+M1: Managers set targets and doctors deliver them.
+M2: Doctors lead the service and managers support it.
+M1: The budget is the manager's job.
+"""
+
+
+def write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = folder / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# --- the format -------------------------------------------------------------------------------
+
+
+def test_good_transcript_gives_the_corpus_columns_and_values(tmp_path):
+    turns = byo.read_transcript(write(tmp_path, "a.txt", GOOD))
+    assert list(turns.columns[: len(byo.TURN_COLUMNS)]) == list(byo.TURN_COLUMNS)
+    assert list(turns.columns[len(byo.TURN_COLUMNS):]) == [
+        "transcript", "site", "timestamp", "group", "hybrid_medical_manager", "role_title"
+    ]
+    assert turns["turn_id"].tolist() == [f"site-a-03-{n:04d}" for n in (1, 2, 3, 4)]
+    assert turns["speaker"].tolist() == ["INT", "P1", "INT", "P1"]
+    assert turns["role"].tolist() == ["interviewer", "participant", "interviewer", "participant"]
+    assert turns["is_witness"].tolist() == [False, True, False, True]
+    assert turns["witness"].tolist() == ["P1"] * 4  # the sole interviewee
+    assert (turns["hearing_date"] == "2024-03-12").all()
+    assert turns["section"].tolist() == ["Background"] * 4
+    assert turns["subheading"].isna().tolist() == [True, True, False, False]
+    assert turns.loc[2, "subheading"] == "Budgets"
+    assert turns["timestamp"].fillna("").tolist() == ["00:00:05", "", "1:02:03", ""]
+    assert turns.loc[1, "group"] == "doctor" and turns.loc[1, "hybrid_medical_manager"] is True
+    assert turns.loc[0, "role_title"] == "researcher"
+    assert turns.loc[1, "text"] == (
+        "I am a consultant anaesthetist and clinical director.\n"
+        " Note: the board meets monthly.\n\n  Managers and doctors sit together."
+    )
+    # a turn whose text starts on the next line
+    assert turns.loc[3, "text"] == (
+        "The clinical director holds the budget, with the general manager."
+    )
+    assert turns["n_words"].tolist() == [7, 18, 4, 10]
+    assert turns[["n_words", "start", "end"]].dtypes.eq("int64").all()
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("bom", ["", "\ufeff"])
+def test_offsets_point_at_the_turn_text_in_the_file(tmp_path, newline, bom):
+    text = bom + GOOD.replace("\n", newline) + "P1: Café, naïve 😀 — fine.\n"
+    path = write(tmp_path, "a.txt", text)
+    turns = byo.read_transcript(path)
+    decoded = path.read_bytes().decode("utf-8-sig")
+    assert len(turns) == 5
+    for row in turns.itertuples():
+        assert decoded[row.start : row.end] == row.text
+        assert not row.text.endswith(("\r", "\n", " "))
+    assert turns["text"].iloc[-1] == "Café, naïve 😀 — fine."
+
+
+def test_focus_group_with_two_interviewers(tmp_path):
+    turns = byo.read_transcript(write(tmp_path, "b.txt", SECOND))
+    assert turns["is_witness"].tolist() == [False, True, True, True]
+    assert turns["witness"].fillna("").tolist() == ["", "M1", "M2", "M1"]  # no sole interviewee
+    assert turns["section"].isna().all()
+    assert turns.loc[1, "hybrid_medical_manager"] is False
+    assert turns["site"].unique().tolist() == ["Site B"]
+
+
+def test_folder_reads_files_in_name_order_and_unions_attributes(tmp_path):
+    write(tmp_path, "2-b.txt", SECOND)
+    write(tmp_path, "1-a.txt", GOOD)
+    write(tmp_path, "notes.md", "not a transcript")
+    turns = byo.read_transcripts(tmp_path)
+    assert turns["transcript"].unique().tolist() == ["site-a-03", "site-b-01"]
+    assert len(turns) == 8
+    assert turns["turn_id"].is_unique
+    # attributes are unioned: site B's speakers have no role_title, site A's interviewer no group
+    assert turns.loc[turns["transcript"] == "site-b-01", "role_title"].isna().all()
+    assert turns.loc[turns["turn_id"] == "site-a-03-0001", "group"].isna().all()
+    assert turns.loc[turns["turn_id"] == "site-b-01-0003", "group"].tolist() == ["doctor"]
+
+
+def test_format_transcript_round_trips(tmp_path):
+    original = byo.read_transcript(write(tmp_path, "a.txt", GOOD))
+    participants = {"INT": {"role_title": "researcher"},
+                    "P1": {"group": "doctor", "hybrid_medical_manager": True,
+                           "role_title": "Clinical director"}}
+    # a text line that looks like a speaker line or a note must survive the trip
+    turns = original.copy()
+    turns.loc[1, "text"] = "First line.\nPPE: was short.\n# not a note\n[00:01:00]"
+    text = byo.format_transcript("site-a-03", "2024-03-12", "INT", participants, turns,
+                                 site="Site A", description="Interview: pilot, 2024")
+    again = byo.read_transcript(write(tmp_path, "again.txt", text))
+    assert again["speaker"].tolist() == turns["speaker"].tolist()
+    assert again["text"].str.split().tolist() == turns["text"].str.split().tolist()
+    assert again["section"].tolist() == turns["section"].tolist()
+    assert again["subheading"].fillna("").tolist() == turns["subheading"].fillna("").tolist()
+    assert again["timestamp"].fillna("").tolist() == turns["timestamp"].fillna("").tolist()
+    assert again.loc[1, "hybrid_medical_manager"] is True
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", r"the file is empty"),
+        ("  \n\n", r"the file is empty"),
+        ("INT: hello\n", r"line 1: expected '---' to open the front-matter block"),
+        ("---\ntranscript: a\n", r"line 1: the front-matter block opened here is never closed"),
+        ("---\ntranscript: [a\n---\nINT: x\n", r"line \d: the front matter is not valid"),
+        ("---\njust words\n---\nINT: x\n", r"expected 'key: value' lines"),
+        (HEAD.replace("date:", "dat:"), r"unknown key 'dat' \(did you mean 'date'\?\)"),
+        (HEAD.replace("interviewer: INT\n", ""), r"the required key 'interviewer' is missing"),
+        (HEAD.replace("2024-03-12", "12/03/2024") + "INT: x\n", r"date '12/03/2024' is not a date"),
+        (HEAD.replace("2024-03-12", "2024-02-30") + "INT: x\n", r"date '2024-02-30' is not a date"),
+        (HEAD.replace("site-a-03", "site a 03") + "INT: x\n", r"transcript 'site a 03' is not"),
+        (HEAD.replace("interviewer: INT", "interviewer: IV") + "INT: x\n",
+         r"the interviewer 'IV' is not declared under participants"),
+        (HEAD.replace("  INT: {role_title: researcher}", "  INT: {role: researcher}") + "INT: x\n",
+         r"attribute 'role' of INT is reserved"),
+        (HEAD.replace("  INT: {role_title: researcher}", "  INT: researcher") + "INT: x\n",
+         r"the attributes of INT must be 'name: value' pairs"),
+        (HEAD.replace("  INT: {role_title: researcher}",
+                      "  INT: {role_title: researcher}\n  INT: {}") + "INT: x\n",
+         r"line 8: .*the key 'INT' appears twice \(first on front-matter line 7\)"),
+        (HEAD, r"no speaker turns after the front matter"),
+        (HEAD + "Hello there.\nINT: x\n", r"line 10: text outside any speaker turn\. Start it"),
+        (HEAD + "INT: x\n# pause\nmore words\n",
+         r"line 12: text outside any speaker turn \(the turn before was ended by the note on "
+         r"line 11\)"),
+        (HEAD + "INT: x\nP2: hello\n", r"line 11: unknown speaker 'P2' \(did you mean P1\?\)"),
+        (HEAD + "INT: x\nNote: the lights failed\n",
+         r"line 11: unknown speaker 'Note'.*indent it by a space"),
+        (HEAD + "INT:\nP1: y\n", r"line 10: INT's turn has no text"),
+        (HEAD + "INT: x\n#### deep\n", r"line 11: '#### deep' is neither a note"),
+    ],
+)
+def test_malformed_transcripts_are_refused_with_file_line_and_fix(tmp_path, text, message):
+    path = write(tmp_path, "bad.txt", text)
+    with pytest.raises(TranscriptError, match=message) as caught:
+        byo.read_transcript(path)
+    assert str(path) in str(caught.value)
+
+
+def test_every_body_problem_is_reported_at_once(tmp_path):
+    path = write(tmp_path, "bad.txt", HEAD + "stray\nINT: x\nP9: y\nQ: z\n")
+    with pytest.raises(TranscriptError) as caught:
+        byo.read_transcript(path)
+    message = str(caught.value)
+    assert "line 10: text outside" in message
+    assert "line 12: unknown speaker 'P9'" in message
+    assert "line 13: unknown speaker 'Q'" in message
+
+
+def test_non_utf8_bytes_are_named_with_line_and_fix(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes((HEAD + "INT: hello\nP1: caf").encode("utf-8") + b"\xe9 au lait\n")
+    with pytest.raises(TranscriptError, match=r"latin1.txt, line 11: byte 0xe9 .* is not UTF-8\. "
+                       r"Save the file as UTF-8"):
+        byo.read_transcript(path)
+
+
+def test_missing_file_and_folder_are_named(tmp_path):
+    with pytest.raises(TranscriptError, match=r"nope.txt: file not found"):
+        byo.read_transcript(tmp_path / "nope.txt")
+    with pytest.raises(TranscriptError, match=r"no such folder"):
+        byo.read_transcripts(tmp_path / "nowhere")
+    with pytest.raises(TranscriptError, match=r"no transcript files \(\*\.txt\)"):
+        byo.read_transcripts(tmp_path)
+
+
+def test_duplicate_transcript_ids_across_a_folder_name_both_files(tmp_path):
+    write(tmp_path, "a.txt", GOOD)
+    write(tmp_path, "copy.txt", GOOD)
+    with pytest.raises(TranscriptError, match=r"copy.txt: the transcript id 'site-a-03' is already "
+                       r"used by .*a\.txt"):
+        byo.read_transcripts(tmp_path)
+
+
+def test_folder_errors_list_every_failing_file(tmp_path):
+    write(tmp_path, "a.txt", GOOD)
+    write(tmp_path, "b.txt", "")
+    write(tmp_path, "c.txt", HEAD + "X: y\n")
+    with pytest.raises(TranscriptError) as caught:
+        byo.read_transcripts(tmp_path)
+    message = str(caught.value)
+    assert message.startswith("2 of 3 transcript file(s)")
+    assert "b.txt: the file is empty" in message
+    assert "c.txt: line 10: unknown speaker 'X'" in message
