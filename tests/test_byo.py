@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from medlead import byo
@@ -237,3 +238,156 @@ def test_folder_errors_list_every_failing_file(tmp_path):
     assert message.startswith("2 of 3 transcript file(s)")
     assert "b.txt: the file is empty" in message
     assert "c.txt: line 10: unknown speaker 'X'" in message
+
+
+# --- end to end: the book's text tools on your own transcripts ---------------------------------
+
+
+def test_turn_columns_are_the_corpus_columns():
+    from medlead import corpus
+
+    assert byo.TURN_COLUMNS == corpus.TURN_COLUMNS
+
+
+def test_read_transcripts_then_kwic_and_keyness(tmp_path):
+    from medlead import text
+
+    write(tmp_path, "a.txt", GOOD)
+    write(tmp_path, "b.txt", SECOND)
+    turns = byo.read_transcripts(tmp_path)
+    hits = text.kwic(turns, "budget", window=3, attributes=("turn_id", "speaker", "group"))
+    assert hits[["turn_id", "speaker", "left", "keyword", "right"]].values.tolist() == [
+        ["site-a-03-0003", "INT", "who holds the", "budget", ""],
+        ["site-a-03-0004", "P1", "director holds the", "budget", "with the general"],
+        ["site-b-01-0004", "M1", "the", "budget", "is the manager"],
+    ]
+    assert hits["group"].fillna("").tolist() == ["", "doctor", "nhs_manager"]
+    participants = turns.loc[turns["is_witness"]]
+    table = text.keyness_between(participants, "group", "doctor", "nhs_manager", min_freq=2,
+                                 stopwords=None)
+    doctors = participants.loc[participants["group"] == "doctor", "text"]
+    n_doctor_tokens = sum(len(text.tokenize(t)) for t in doctors)
+    row = table.set_index("word").loc["doctors"]
+    assert row["freq_a"] == sum(text.tokenize(t).count("doctors") for t in doctors)
+    assert row["per_1000_a"] == pytest.approx(1000 * row["freq_a"] / n_doctor_tokens)
+
+
+# --- REFI-QDA ---------------------------------------------------------------------------------
+
+INTERVIEW_A = (
+    "Interviewer: What is your role?\nDr A: I am a clinical director.\n\nI chair the board."
+)
+INTERVIEW_B = "Managers hold the budget.\nDoctors hold the risk."
+
+
+def refi_tables() -> dict:
+    return {
+        "sources": pd.DataFrame({"source_id": ["s1", "s2"], "name": ["Interview A", "Interview B"],
+                                 "text": [INTERVIEW_A, INTERVIEW_B]}),
+        "cases": pd.DataFrame({"case_id": ["c1", "c2"], "name": ["Dr A", "Ms B"],
+                               "source_ids": [["s1"], ["s2"]]}),
+        "variables": pd.DataFrame({
+            "case_id": ["c1", "c1", "c2", "c2", "c1"],
+            "variable": ["group", "hybrid", "group", "hybrid", "date"],
+            "value": ["doctor", "true", "nhs_manager", "false", "2024-03-12"],
+            "type": ["Text", "Boolean", "Text", "Boolean", "Date"],
+        }),
+        "codes": pd.DataFrame({"code_id": ["k1", "k2"], "name": ["Hybrid roles", "Money"],
+                               "parent": ["", ""], "description": ["", ""], "colour": ["", ""],
+                               "codable": [True, True]}),
+        "segments": pd.DataFrame({
+            "source_id": ["s1", "s2"],
+            "code_id": ["k1", "k2"],
+            "start": [INTERVIEW_A.index("clinical director"), 0],
+            "end": [INTERVIEW_A.index("clinical director") + 17, len("Managers hold the budget")],
+            "coder": ["me", "me"],
+        }),
+    }
+
+
+@pytest.fixture()
+def qdpx(tmp_path) -> Path:
+    from medlead import refi
+
+    return refi.export_qdpx(refi_tables(), tmp_path / "project.qdpx")
+
+
+def test_qdpx_paragraphs_become_turns_with_case_variables_and_codes(qdpx):
+    turns = byo.turns_from_refi(qdpx)
+    assert turns.columns[: len(byo.TURN_COLUMNS)].tolist() == list(byo.TURN_COLUMNS)
+    assert turns.columns[len(byo.TURN_COLUMNS):].tolist() == [
+        "transcript", "site", "timestamp", "qda_codes", "date", "group", "hybrid"
+    ]
+    assert turns["turn_id"].tolist() == [
+        "interview-a-0001", "interview-a-0002", "interview-a-0003",
+        "interview-b-0001", "interview-b-0002",
+    ]
+    assert turns["text"].tolist() == [
+        "Interviewer: What is your role?", "Dr A: I am a clinical director.",
+        "I chair the board.", "Managers hold the budget.", "Doctors hold the risk.",
+    ]
+    assert turns["speaker"].tolist() == ["Dr A"] * 3 + ["Ms B"] * 2
+    assert turns["qda_codes"].tolist() == ["", "Hybrid roles", "", "Money", ""]
+    assert turns["hybrid"].tolist() == [True, True, True, False, False]
+    assert turns["hearing_date"].fillna("").tolist() == ["2024-03-12"] * 3 + [""] * 2
+    sources = dict(zip(refi_tables()["sources"]["name"], refi_tables()["sources"]["text"],
+                       strict=True))
+    for row in turns.itertuples():
+        assert sources[row.transcript][row.start : row.end] == row.text
+
+
+def test_qdpx_speaker_labels_and_interviewers(qdpx):
+    turns = byo.turns_from_refi(qdpx, speaker_labels=True, interviewers=["Interviewer"])
+    first = turns.loc[turns["transcript"] == "Interview A"]
+    assert first["speaker"].tolist() == ["Interviewer", "Dr A", "Dr A"]
+    assert first["text"].tolist() == ["What is your role?", "I am a clinical director.",
+                                      "I chair the board."]
+    assert first["is_witness"].tolist() == [False, True, True]
+    assert first["role"].tolist() == ["interviewer", "participant", "participant"]
+    assert (first["witness"] == "Dr A").all()
+    for row in first.itertuples():
+        assert INTERVIEW_A[row.start : row.end] == row.text
+
+
+def test_qdpx_one_turn_per_source_and_csv_folder_route(qdpx, tmp_path):
+    from medlead import refi
+
+    by_source = byo.turns_from_refi(qdpx, unit="source")
+    assert by_source["text"].tolist() == [INTERVIEW_A, INTERVIEW_B]
+    assert by_source["qda_codes"].tolist() == ["Hybrid roles", "Money"]
+    refi.import_qdpx(qdpx, tmp_path / "tables")
+    from_csv = byo.turns_from_refi(tmp_path / "tables")
+    pd.testing.assert_frame_equal(from_csv, byo.turns_from_refi(qdpx))
+
+
+def test_qdpx_end_to_end_keyness(qdpx):
+    from medlead import text
+
+    turns = byo.turns_from_refi(qdpx)
+    table = text.keyness_between(turns, "group", "doctor", "nhs_manager", min_freq=1,
+                                 stopwords=None)
+    assert table.set_index("word").loc["hold", ["freq_a", "freq_b"]].tolist() == [0, 2]
+    assert text.kwic(turns, "director")["turn_id"].tolist() == ["interview-a-0002"]
+
+
+def test_refi_route_errors(tmp_path, qdpx):
+    with pytest.raises(TranscriptError, match="unit 'sentence' is not one of paragraph, source"):
+        byo.turns_from_refi(qdpx, unit="sentence")
+    other = tmp_path / "notes.docx"
+    other.write_text("x")
+    with pytest.raises(TranscriptError, match=r"notes.docx: expected a .qdpx project file"):
+        byo.turns_from_refi(other)
+    tables = refi_tables()
+    tables["sources"]["text"] = ["  ", ""]
+    with pytest.raises(TranscriptError, match="no text sources with any text"):
+        byo.turns_from_refi(tables)
+    tables = refi_tables()
+    tables["cases"] = pd.DataFrame({"case_id": ["c1", "c2"], "name": ["Dr A", "Ms B"],
+                                    "source_ids": [["s1"], ["s1", "s2"]]})
+    with pytest.raises(TranscriptError, match=r"source s1 is in several cases that give the "
+                       r"variable 'group' different values"):
+        byo.turns_from_refi(tables)
+    tables = refi_tables()
+    del tables["segments"]
+    with pytest.raises(TranscriptError, match=r"missing table\(s\) segments"):
+        byo.turns_from_refi(tables)
