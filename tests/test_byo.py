@@ -391,3 +391,18 @@ def test_refi_route_errors(tmp_path, qdpx):
     del tables["segments"]
     with pytest.raises(TranscriptError, match=r"missing table\(s\) segments"):
         byo.turns_from_refi(tables)
+
+
+def test_the_example_in_the_format_page_reads_as_documented(tmp_path):
+    from medlead.paths import PROJECT_ROOT
+
+    page = (PROJECT_ROOT / "book" / "byo-format.md").read_text(encoding="utf-8")
+    example = page.split("## A complete example", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    turns = byo.read_transcript(write(tmp_path, "site-a-int-03.txt", example))
+    assert turns["turn_id"].tolist() == [f"site-a-int-03-000{n}" for n in (1, 2, 3, 4)]
+    assert turns["section"].tolist() == ["Background", "Background", "Budgets", "Budgets"]
+    assert turns["subheading"].fillna("").tolist() == ["", "", "Who decides", "Who decides"]
+    assert turns["timestamp"].fillna("").tolist() == ["00:00:05", "", "00:14:30", ""]
+    assert "written into my job plan" in turns.loc[1, "text"]
+    assert "laughs" not in " ".join(turns["text"])
+    assert turns.loc[3, "text"] == "The general manager and I sign it off together."
