@@ -241,7 +241,10 @@ def test_file_name_without_a_date_is_an_error():
 
 # --- speakers table ---------------------------------------------------------------------------
 
-SPEAKERS_HEADER = ",".join(corpus.SPEAKER_COLUMNS)
+SPEAKERS_HEADER = (
+    "section_heading,person_id,name,appearance,group,hybrid_medical_manager,organisation,"
+    "role_title,evidence_date,evidence_turn,evidence"
+)
 
 
 def write_speakers(tmp_path, rows: list[str]):
@@ -284,6 +287,22 @@ def test_load_speakers_rejects_duplicate_headings_and_missing_columns(tmp_path):
     path = tmp_path / "short.csv"
     path.write_text("section_heading,group\nDr A,doctor\n", encoding="utf-8")
     with pytest.raises(corpus.CorpusError, match="missing column"):
+        corpus.load_speakers(path)
+
+
+def test_load_speakers_accepts_evidence_lines_and_extra_columns(tmp_path):
+    path = tmp_path / "speakers.csv"
+    header = SPEAKERS_HEADER.replace("evidence_turn", "evidence_line") + ",confidence"
+    rows = [GOOD_ROWS[0].replace("2030-01-01-0004", "17") + ",high"]
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    speakers = corpus.load_speakers(path)
+    assert speakers.loc[0, "confidence"] == "high"
+    path.write_text("\n".join([header, rows[0].replace(",17,", ",line 17,")]) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(corpus.CorpusError, match="not a positive line number"):
+        corpus.load_speakers(path)
+    path.write_text(SPEAKERS_HEADER.replace(",evidence_turn", "") + "\n", encoding="utf-8")
+    with pytest.raises(corpus.CorpusError, match="evidence_turn or evidence_line"):
         corpus.load_speakers(path)
 
 

@@ -587,8 +587,11 @@ def speaker_report(turns: pd.DataFrame) -> pd.DataFrame:
 SPEAKERS_PATH: Path = paths.DATA_DIR / "speakers.csv"
 SPEAKER_COLUMNS: tuple[str, ...] = (
     "section_heading", "person_id", "name", "appearance", "group", "hybrid_medical_manager",
-    "organisation", "role_title", "evidence_date", "evidence_turn", "evidence",
+    "organisation", "role_title", "evidence_date", "evidence",
 )
+#: Where the evidence for a row is: a turn id (``evidence_turn``) or the 1-based line of the turn
+#: in that day's file (``evidence_line``). The table needs at least one of them.
+EVIDENCE_POINTERS: tuple[str, ...] = ("evidence_turn", "evidence_line")
 APPEARANCES: tuple[str, ...] = (
     "witness", "opening statement", "closing statement", "other statement",
 )
@@ -603,13 +606,15 @@ _TURN_ID = re.compile(r"^\d{4}-\d{2}-\d{2}-\d{4}$")
 def load_speakers(path: str | Path = SPEAKERS_PATH) -> pd.DataFrame:
     """Load and validate ``data/speakers.csv``: who each section heading's speaker is.
 
-    In: a CSV with the columns :data:`SPEAKER_COLUMNS`. Out: a DataFrame with
-    ``hybrid_medical_manager`` as bool and ``group`` as a categorical of :data:`GROUPS`.
+    In: a CSV with the columns :data:`SPEAKER_COLUMNS` and at least one of
+    :data:`EVIDENCE_POINTERS` (other columns, such as a coder's ``confidence``, are kept).
+    Out: a DataFrame with ``hybrid_medical_manager`` as bool and ``group`` as a categorical of
+    :data:`GROUPS`.
 
     Raises :class:`CorpusError` naming the file, the line (header = 1) and every problem: a
     missing file or column, a duplicated ``section_heading``, a ``group`` or ``appearance``
     outside the allowed values, a boolean that is not true/false, an ``evidence_turn`` not in
-    the ``YYYY-MM-DD-NNNN`` form.
+    the ``YYYY-MM-DD-NNNN`` form, an ``evidence_line`` that is not a positive whole number.
     """
     path = Path(path)
     if not path.is_file():
@@ -623,6 +628,10 @@ def load_speakers(path: str | Path = SPEAKERS_PATH) -> pd.DataFrame:
         raise CorpusError(
             f"{path}: missing column(s) {', '.join(missing)}; "
             f"expected {', '.join(SPEAKER_COLUMNS)}."
+        )
+    if not any(c in frame.columns for c in EVIDENCE_POINTERS):
+        raise CorpusError(
+            f"{path}: needs a column {' or '.join(EVIDENCE_POINTERS)} saying where the evidence is."
         )
     if frame.empty:
         raise CorpusError(f"{path}: the speakers table has no rows.")
@@ -647,7 +656,12 @@ def load_speakers(path: str | Path = SPEAKERS_PATH) -> pd.DataFrame:
                 f"line {line}: hybrid_medical_manager {row['hybrid_medical_manager']!r} is not "
                 "true or false"
             )
-        if row["evidence_turn"] and not _TURN_ID.match(row["evidence_turn"]):
+        evidence_line = row.get("evidence_line", "")
+        if evidence_line and not (evidence_line.isdigit() and int(evidence_line) > 0):
+            problems.append(
+                f"line {line}: evidence_line {evidence_line!r} is not a positive line number"
+            )
+        if row.get("evidence_turn", "") and not _TURN_ID.match(row["evidence_turn"]):
             problems.append(
                 f"line {line}: evidence_turn {row['evidence_turn']!r} is not a turn id "
                 "'YYYY-MM-DD-NNNN'"
@@ -660,7 +674,7 @@ def load_speakers(path: str | Path = SPEAKERS_PATH) -> pd.DataFrame:
         raise CorpusError(f"{path}: " + "; ".join(problems) + ".")
     frame["hybrid_medical_manager"] = frame["hybrid_medical_manager"].str.lower().isin(_TRUE)
     frame["group"] = pd.Categorical(frame["group"], categories=list(GROUPS))
-    return frame.loc[:, list(SPEAKER_COLUMNS)]
+    return frame
 
 
 #: The group of speakers who are not in ``data/speakers.csv`` as witnesses, by role.
