@@ -406,3 +406,22 @@ def test_the_example_in_the_format_page_reads_as_documented(tmp_path):
     assert "written into my job plan" in turns.loc[1, "text"]
     assert "laughs" not in " ".join(turns["text"])
     assert turns.loc[3, "text"] == "The general manager and I sign it off together."
+
+
+def test_refi_unlabelled_paragraphs_continue_the_last_label_and_label_lists_filter():
+    text_ = "INT: First question.\nIt has two parts.\nP1: Answer.\nPPE: was short.\nINT: Thanks."
+    tables = refi_tables()
+    tables["sources"] = pd.DataFrame({"source_id": ["s1"], "name": ["Focus"], "text": [text_]})
+    tables["cases"] = pd.DataFrame({"case_id": ["c1"], "name": ["Group 1"], "source_ids": [["s1"]]})
+    tables["variables"] = tables["variables"].iloc[0:0]
+    tables["segments"] = tables["segments"].iloc[0:0]
+    any_label = byo.turns_from_refi(tables, speaker_labels=True, interviewers=["INT"])
+    assert any_label["speaker"].tolist() == ["INT", "INT", "P1", "PPE", "INT"]
+    listed = byo.turns_from_refi(tables, speaker_labels=["INT", "P1"], interviewers=["INT"])
+    assert listed["speaker"].tolist() == ["INT", "INT", "P1", "P1", "INT"]
+    assert listed["text"].tolist() == ["First question.", "It has two parts.", "Answer.",
+                                       "PPE: was short.", "Thanks."]
+    assert listed["is_witness"].tolist() == [False, False, True, True, False]
+    assert listed["witness"].unique().tolist() == ["Group 1"]
+    for row in listed.itertuples():
+        assert text_[row.start : row.end] == row.text

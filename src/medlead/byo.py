@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -597,8 +597,8 @@ def _slug(name: str) -> str:
 def turns_from_refi(
     project: str | Path | Mapping[str, pd.DataFrame],
     unit: str = "paragraph",
-    speaker_labels: bool = False,
-    interviewers: tuple[str, ...] | list[str] = (),
+    speaker_labels: bool | Iterable[str] = False,
+    interviewers: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Turn a REFI-QDA project's text sources into a turns table like :func:`read_transcripts`.
 
@@ -607,8 +607,11 @@ def turns_from_refi(
     :func:`medlead.refi.import_qdpx`, or those tables as a dict. ``unit``: ``"paragraph"`` (one
     turn per non-blank line of a source, which is what these programs call a paragraph) or
     ``"source"`` (one turn per source). ``speaker_labels``: when true, a paragraph opening with
-    ``Label: `` is that label's turn (its text starts after the label). ``interviewers``: labels
-    whose turns are the interviewer's (``is_witness`` false).
+    ``Label: `` (a label of up to 40 letters, digits, spaces, ``-``, ``_`` or ``.``) is that
+    label's turn, its text starting after the label, and a paragraph without a label is the
+    previous label's (the case's before the first label); when a list of labels, only those
+    labels count (safer: "PPE: ..." is then not a speaker). ``interviewers``: labels whose turns
+    are the interviewer's (``is_witness`` false).
 
     Out: :data:`TURN_COLUMNS` then :data:`TRANSCRIPT_COLUMNS`, ``qda_codes`` (the names of the codes
     whose coded segments overlap the turn, sorted, joined by ``"; "``) and one column per case
@@ -635,6 +638,9 @@ def turns_from_refi(
                           tables["codes"]["name"].astype(str), strict=True))
     segments = tables["segments"]
     interviewer_set = frozenset(interviewers)
+    allowed_labels = (
+        None if isinstance(speaker_labels, bool) else frozenset(str(x) for x in speaker_labels)
+    )
     variable_names = sorted({name for values in variables.values() for name in values})
     rename = {name: f"case_{name}" if name in RESERVED_ATTRIBUTES or name == "qda_codes"
               else name for name in variable_names}
@@ -651,9 +657,11 @@ def turns_from_refi(
         else:
             spans = _paragraph_spans(text)
         coded = segments.loc[segments["source_id"].astype(str) == source_id]
-        for number, (start, end) in enumerate(spans, start=1):
-            speaker = owner
-            if speaker_labels and (match := _LABEL.match(text, start, end)):
+        speaker = owner
+        for number, (span_start, end) in enumerate(spans, start=1):
+            start = span_start
+            match = _LABEL.match(text, start, end) if speaker_labels else None
+            if match and (allowed_labels is None or match.group("label").strip() in allowed_labels):
                 speaker, start = match.group("label").strip(), match.end()
             overlapping = coded.loc[(coded["start"] < end) & (coded["end"] > start), "code_id"]
             turn_text = text[start:end]
