@@ -371,3 +371,26 @@ def test_zip_member_bytes_helper_is_deterministic():
     data = refi._zip_bytes({"b.txt": b"1", "project.qde": b"2"})
     assert zipfile.ZipFile(io.BytesIO(data)).namelist() == ["project.qde", "b.txt"]
     assert data == refi._zip_bytes({"project.qde": b"2", "b.txt": b"1"})
+
+
+def test_refuses_members_whose_names_differ_only_in_case(tmp_path):
+    members = _valid_members(tmp_path)
+    name = next(n for n in members if n.startswith("sources/"))
+    members[name.replace("sources/", "Sources/")] = b"other text"
+    path = _zip(members, tmp_path / "case.qdpx")
+    _assert_refused(tmp_path, path, "ignoring case")
+
+
+def test_creation_time_only_when_asked_and_still_schema_valid(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    plain = refi.export_qdpx(fixture_tables(), tmp_path / "plain.qdpx")
+    assert b"creationDateTime" not in zipfile.ZipFile(plain).read("project.qde")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1732752000")
+    dated = refi.export_qdpx(fixture_tables(), tmp_path / "dated.qdpx")
+    qde = zipfile.ZipFile(dated).read("project.qde")
+    assert b'creationDateTime="2024-11-28T00:00:00Z"' in qde
+    schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "Project.xsd")))
+    assert schema.validate(etree.fromstring(qde)), schema.error_log
+    _assert_tables_equal(refi.read_qdpx(dated), refi.read_qdpx(plain))
+    with pytest.raises(RefiError, match="not an ISO date-time"):
+        refi.export_qdpx(fixture_tables(), tmp_path / "bad.qdpx", created="yesterday")

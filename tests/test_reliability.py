@@ -40,6 +40,7 @@ def test_binary_code_matches_hand_calculation_and_published_alpha():
     # kappa by hand: po = 0.6; pe = 0.2*0.4 + 0.8*0.6 = 0.56; (0.6 - 0.56) / (1 - 0.56)
     assert row.cohen_kappa == pytest.approx((0.6 - 0.56) / 0.44)
     assert row.krippendorff_alpha == pytest.approx(0.095, abs=5e-4)
+    assert row.pabak == pytest.approx(2 * 0.6 - 1)
     assert row.note == ""
 
 
@@ -48,7 +49,7 @@ def test_unused_code_gives_nan_with_reason_not_a_crash():
     row = agreement_by_code(a, b).set_index("code").loc["unused"]
     assert math.isnan(row.cohen_kappa) and math.isnan(row.krippendorff_alpha)
     assert "neither coding used this code" in row.note
-    assert row.percent_agreement == 1.0
+    assert row.percent_agreement == 1.0 and row.pabak == 1.0
     assert row.neither == 10
 
 

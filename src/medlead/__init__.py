@@ -6,6 +6,9 @@ Every piece of logic the book's notebooks use lives here, in small modules with 
 - :mod:`medlead.timeline`: the authored timeline of medical leadership in the NHS.
 - :mod:`medlead.style`: the book's plotting style (colour-blind-safe palette, figure helpers).
 - :mod:`medlead.data`: fetching pinned, checksummed public source files (with an offline mirror).
+- :mod:`medlead.codebook`: the thematic codebook (``data/codebook.yml``), checked on load.
+- :mod:`medlead.reliability`: agreement between codings (Cohen's kappa, Krippendorff's alpha).
+- :mod:`medlead.refi`: REFI-QDA export and import (``.qdpx`` projects, ``.qdc`` codebooks).
 """
 
 __version__ = "0.1.0"

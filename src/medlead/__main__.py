@@ -34,7 +34,7 @@ def _export_qdpx(args: argparse.Namespace) -> str:
             "so there is no coded corpus to export. Use medlead.refi.export_qdpx(tables, path) "
             "with your own tables meanwhile."
         )
-    path = refi.export_qdpx(coding.coded_corpus_tables(), args.out)
+    path = refi.export_qdpx(coding.coded_corpus_tables(), args.out, created=args.created)
     return f"Wrote {path}"
 
 
@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     export = commands.add_parser("export-qdpx", help="write the coded corpus as a .qdpx project")
     export.add_argument("out", type=Path, help="the .qdpx file to write")
+    export.add_argument(
+        "--created",
+        default=None,
+        help="ISO date-time written as creationDateTime (some older QualCoder releases need it)",
+    )
     export.set_defaults(run=_export_qdpx)
     qdc = commands.add_parser("export-qdc", help="write the codebook as a .qdc file")
     qdc.add_argument("out", type=Path, help="the .qdc file to write")

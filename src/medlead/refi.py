@@ -32,12 +32,17 @@ Choices a user of the files should know about:
 - **Import is defensive**: it refuses files that are not zip archives, lack ``project.qde``, hold
   members with absolute or ``..`` paths, members larger than :data:`MAX_MEMBER_BYTES` or compressed
   suspiciously well (zip bombs), XML with entity declarations, XML that fails the schema,
-  selections outside their text and sources kept outside the archive. Nothing is written until
-  everything has been read and checked, and then only inside the output folder.
+  selections outside their text and sources kept outside the archive. The archive is never
+  unpacked to disk: members are read into memory after their names and sizes are checked. Nothing
+  is written until everything has been read and checked, and then only inside the output folder.
+- **What import leaves out**: picture, PDF, audio and video sources and their selections, notes,
+  links, sets and graphs, and variables attached to sources rather than cases (MAXQDA's document
+  variables). Only text sources, cases, case variables, codes and text selections are read.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import re
@@ -289,13 +294,39 @@ def _serialise(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def project_xml(tables: dict[str, pd.DataFrame], project_name: str = "medlead") -> bytes:
+def creation_time(created: str | None = None) -> str | None:
+    """Return the ``creationDateTime`` to write: ``created``, else ``$SOURCE_DATE_EPOCH``, or None.
+
+    Exports carry no clock time unless asked, so they are byte-identical from run to run. Some
+    older QualCoder releases fail on sources without ``creationDateTime``; for them pass a fixed
+    time (``2024-11-28T00:00:00Z``) or set ``SOURCE_DATE_EPOCH`` (seconds since 1970, the
+    reproducible-builds convention).
+    """
+    if created:
+        try:
+            dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise RefiError(f"Creation time {created!r} is not an ISO date-time.") from exc
+        return created
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+        except ValueError as exc:
+            raise RefiError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number.") from exc
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None
+
+
+def project_xml(
+    tables: dict[str, pd.DataFrame], project_name: str = "medlead", created: str | None = None
+) -> bytes:
     """Return ``project.qde`` for the tables (checked and newline-normalised), as UTF-8 bytes."""
     checked = _check_tables(tables)
-    return _project_xml(checked, project_name)
+    return _project_xml(checked, project_name, creation_time(created))
 
 
-def _project_xml(t: dict[str, pd.DataFrame], project_name: str) -> bytes:
+def _project_xml(t: dict[str, pd.DataFrame], project_name: str, created: str | None) -> bytes:
     ns = f"{{{PROJECT_NS}}}"
     root = etree.Element(f"{ns}Project", nsmap={None: PROJECT_NS})
     root.set("name", project_name)
@@ -345,6 +376,8 @@ def _project_xml(t: dict[str, pd.DataFrame], project_name: str) -> bytes:
             source.set("guid", guid)
             source.set("name", _text(row.name) or _text(row.source_id))
             source.set("plainTextPath", f"internal://{guid}.txt")
+            if created:
+                source.set("creationDateTime", created)
             own = t["segments"][t["segments"]["source_id"].map(_text) == _text(row.source_id)]
             for seg in own.itertuples():
                 # keyed on GUIDs, so re-exporting imported tables gives the same selection GUIDs
@@ -355,11 +388,15 @@ def _project_xml(t: dict[str, pd.DataFrame], project_name: str) -> bytes:
                 selection.set("name", f"{int(seg.start)},{int(seg.end)}")
                 selection.set("startPosition", str(int(seg.start)))
                 selection.set("endPosition", str(int(seg.end)))
+                if created:
+                    selection.set("creationDateTime", created)
                 coder = _text(seg.coder)
                 if coder:
                     selection.set("creatingUser", stable_guid("user", coder))
                 coding = etree.SubElement(selection, f"{ns}Coding")
                 coding.set("guid", stable_guid("coding", key))
+                if created:
+                    coding.set("creationDateTime", created)
                 if coder:
                     coding.set("creatingUser", stable_guid("user", coder))
                 etree.SubElement(coding, f"{ns}CodeRef").set(
@@ -400,17 +437,21 @@ def _zip_bytes(members: dict[str, bytes]) -> bytes:
 
 
 def export_qdpx(
-    tables: dict[str, pd.DataFrame], path: str | Path, project_name: str = "medlead"
+    tables: dict[str, pd.DataFrame],
+    path: str | Path,
+    project_name: str = "medlead",
+    created: str | None = None,
 ) -> Path:
     """Write the tables as a REFI-QDA project archive at ``path`` (a ``.qdpx`` file).
 
     The archive holds ``project.qde`` (validated against Project.xsd before writing) and one
     ``sources/<guid>.txt`` per source (UTF-8, no BOM, ``\\n`` line ends). The file is written to a
     temporary name and moved into place, so a failed export leaves nothing behind. Returns the path.
+    ``created`` (ISO date-time) is written as ``creationDateTime``; see :func:`creation_time`.
     Raises :class:`RefiError` when a table is inconsistent (unknown ids, offsets outside a text...).
     """
     checked = _check_tables(tables)
-    members = {"project.qde": _project_xml(checked, project_name)}
+    members = {"project.qde": _project_xml(checked, project_name, creation_time(created))}
     for row in checked["sources"].itertuples():
         guid = stable_guid("source", _text(row.source_id))
         members[f"sources/{guid}.txt"] = _text(row.text).encode("utf-8")
@@ -492,9 +533,17 @@ def _read_members(path: Path) -> dict[str, bytes]:
                     data = stream.read(info.file_size + 1)
                 if len(data) > info.file_size:
                     raise RefiError(f"{path}: member {info.filename!r} is larger than it claims.")
-                members[_safe_member_name(info.filename, str(path)).lower()] = data
+                key = _safe_member_name(info.filename, str(path)).lower()
+                if key in members:
+                    raise RefiError(
+                        f"{path}: two members are named {info.filename!r} (ignoring case); "
+                        "the archive is ambiguous and is refused."
+                    )
+                members[key] = data
     except zipfile.BadZipFile as exc:
         raise RefiError(f"{path} is a damaged zip archive: {exc}") from exc
+    except (RuntimeError, NotImplementedError) as exc:  # encrypted or unsupported compression
+        raise RefiError(f"{path}: a member cannot be read ({exc}).") from exc
     return members
 
 

@@ -14,6 +14,8 @@ The statistics come from well-kept libraries: :func:`sklearn.metrics.cohen_kappa
 - When neither coder (or both coders, on every unit) used a code, chance agreement is total and the
   statistics are undefined. They are returned as NaN with the reason in the ``note`` column, never
   as a misleading 0 or 1.
+  The prevalence- and bias-adjusted kappa (PABAK, ``2 * percent_agreement - 1``; Byrt, Bishop
+  and Carlin 1993) is given beside them for that reason; it is not a substitute for them.
 - Agreement is not validity: two codings can agree and both be wrong.
 """
 
@@ -39,6 +41,7 @@ AGREEMENT_COLUMNS: list[str] = [
     "percent_agreement",
     "cohen_kappa",
     "krippendorff_alpha",
+    "pabak",
     "note",
 ]
 
@@ -107,6 +110,7 @@ def agreement_by_code(coding_a: pd.DataFrame, coding_b: pd.DataFrame) -> pd.Data
     - ``prevalence_a``/``prevalence_b``: share of units each coding marked with the code;
     - ``percent_agreement``: share of units where the two codings agree (0-1);
     - ``cohen_kappa``: scikit-learn's Cohen's kappa; ``krippendorff_alpha``: nominal alpha;
+    - ``pabak``: prevalence- and bias-adjusted kappa, ``2 * percent_agreement - 1``;
     - ``note``: why a statistic is NaN (a code nobody used, or used everywhere), else empty.
     """
     if set(coding_a.index) != set(coding_b.index) or len(coding_a) != len(coding_b):
@@ -159,6 +163,7 @@ def agreement_by_code(coding_a: pd.DataFrame, coding_b: pd.DataFrame) -> pd.Data
                 "percent_agreement": float((a == b).mean()),
                 "cohen_kappa": kappa,
                 "krippendorff_alpha": alpha,
+                "pabak": 2 * float((a == b).mean()) - 1,
                 "note": reason,
             }
         )
