@@ -425,3 +425,12 @@ def test_refi_unlabelled_paragraphs_continue_the_last_label_and_label_lists_filt
     assert listed["witness"].unique().tolist() == ["Group 1"]
     for row in listed.itertuples():
         assert text_[row.start : row.end] == row.text
+
+
+def test_qdpx_with_an_uncoded_source_exports_and_reads(tmp_path):
+    from medlead import refi
+
+    tables = refi_tables()
+    tables["segments"] = tables["segments"].iloc[:1]  # Interview B has no coded segment
+    turns = byo.turns_from_refi(refi.export_qdpx(tables, tmp_path / "p.qdpx"))
+    assert turns["qda_codes"].tolist() == ["", "Hybrid roles", "", "", ""]
