@@ -46,6 +46,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -204,7 +205,7 @@ def _parse_front_matter(path: Path, yaml_text: str, n_lines: int) -> dict:
             )
     problems += [f"the required key {key!r} is missing" for key in REQUIRED_KEYS if key not in raw]
     if problems:
-        raise TranscriptError(f"{where}: " + "; ".join(problems) + ".")
+        raise TranscriptError(_listing(where, problems))
 
     transcript = raw["transcript"]
     if not isinstance(transcript, str) or not _ID.match(transcript):
@@ -231,7 +232,7 @@ def _parse_front_matter(path: Path, yaml_text: str, n_lines: int) -> dict:
                 "with its attributes (e.g. '  INT: {role_title: researcher}')"
             )
     if problems:
-        raise TranscriptError(f"{where}: " + "; ".join(problems) + ".")
+        raise TranscriptError(_listing(where, problems))
     return {
         "transcript": transcript,
         "date": date,
@@ -239,6 +240,14 @@ def _parse_front_matter(path: Path, yaml_text: str, n_lines: int) -> dict:
         "interviewers": frozenset(interviewers),
         "participants": participants,
     }
+
+
+def _listing(where: str, problems: list[str]) -> str:
+    """One problem on the same line as the file name; several as an indented list."""
+    if len(problems) == 1:
+        return f"{where}: {problems[0]}."
+    items = "".join(f"\n  - {problem}." for problem in problems)
+    return f"{where}: {len(problems)} problems:{items}"
 
 
 def _valid_date(text: str) -> bool:
@@ -410,7 +419,7 @@ def parse_transcript(text: str, path: str | Path = "<text>") -> pd.DataFrame:
     close()
 
     if problems:
-        raise TranscriptError(f"{path}: " + "; ".join(problems) + ".")
+        raise TranscriptError(_listing(str(path), problems))
     if not turns:
         raise TranscriptError(
             f"{path}: no speaker turns after the front matter. Write each turn as "
@@ -760,7 +769,7 @@ def _safe_continuation(line: str) -> str:
 
 
 def _format_value(value: object) -> str:
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return "true" if value else "false"
     return str(value)
 
