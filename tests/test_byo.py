@@ -434,3 +434,23 @@ def test_qdpx_with_an_uncoded_source_exports_and_reads(tmp_path):
     tables["segments"] = tables["segments"].iloc[:1]  # Interview B has no coded segment
     turns = byo.turns_from_refi(refi.export_qdpx(tables, tmp_path / "p.qdpx"))
     assert turns["qda_codes"].tolist() == ["", "Hybrid roles", "", "", ""]
+
+
+def test_utf16_and_zip_files_are_named_for_what_they_are(tmp_path):
+    utf16 = tmp_path / "notepad.txt"
+    utf16.write_bytes(GOOD.encode("utf-16"))
+    with pytest.raises(TranscriptError, match=r"notepad.txt, line 1: the file is UTF-16"):
+        byo.read_transcript(utf16)
+    docx = tmp_path / "word.txt"
+    docx.write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    with pytest.raises(TranscriptError, match=r"word.txt, line 1: this is a zip archive"):
+        byo.read_transcript(docx)
+
+
+def test_only_newlines_end_lines_so_line_numbers_match_an_editor(tmp_path):
+    # a form feed and a Unicode line separator stay inside the turn; line 12 is still line 12
+    path = write(tmp_path, "ff.txt", HEAD + "INT: page one\x0cpage two\u2028more\nP1: ok\nQ: x\n")
+    with pytest.raises(TranscriptError, match=r"line 12: unknown speaker 'Q'"):
+        byo.read_transcript(path)
+    turns = byo.read_transcript(write(tmp_path, "ok.txt", HEAD + "INT: a\x0cb\u2028c\nP1: ok\n"))
+    assert turns["text"].tolist() == ["a\x0cb\u2028c", "ok"]

@@ -140,6 +140,17 @@ def _decode(path: Path) -> str:
             f"{path}: the file is empty. A transcript starts with a '---' front-matter block "
             "(see book/byo-format.md)."
         )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise TranscriptError(
+            f"{path}, line 1: the file is UTF-16 (what Windows calls 'Unicode'), not UTF-8. Save "
+            "it again choosing the encoding UTF-8."
+        )
+    if data.startswith(b"PK\x03\x04"):
+        raise TranscriptError(
+            f"{path}, line 1: this is a zip archive (a Word .docx, an .odt or a .qdpx renamed?), "
+            "not plain text. Save the transcript as plain text (.txt, UTF-8); read a .qdpx with "
+            "turns_from_refi()."
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -154,10 +165,11 @@ def _decode(path: Path) -> str:
 def _lines(text: str) -> list[tuple[int, str]]:
     """Split ``text`` into (start offset, line without its line ending) pairs."""
     lines, offset = [], 0
-    for raw in text.splitlines(keepends=True):
-        body = raw.rstrip("\r\n")
-        lines.append((offset, body))
-        offset += len(raw)
+    # Only "\n" ends a line (str.splitlines would also split at form feeds and Unicode line
+    # separators, and line numbers would then disagree with the user's editor).
+    for raw in text.split("\n"):
+        lines.append((offset, raw.removesuffix("\r")))
+        offset += len(raw) + 1
     return lines
 
 
