@@ -160,17 +160,21 @@ def test_format_transcript_round_trips(tmp_path):
         ("---\ntranscript: a\n", r"line 1: the front-matter block opened here is never closed"),
         ("---\ntranscript: [a\n---\nINT: x\n", r"line \d: the front matter is not valid"),
         ("---\njust words\n---\nINT: x\n", r"expected 'key: value' lines"),
-        (HEAD.replace("date:", "dat:"), r"unknown key 'dat' \(did you mean 'date'\?\)"),
-        (HEAD.replace("interviewer: INT\n", ""), r"the required key 'interviewer' is missing"),
-        (HEAD.replace("2024-03-12", "12/03/2024") + "INT: x\n", r"date '12/03/2024' is not a date"),
-        (HEAD.replace("2024-03-12", "2024-02-30") + "INT: x\n", r"date '2024-02-30' is not a date"),
-        (HEAD.replace("site-a-03", "site a 03") + "INT: x\n", r"transcript 'site a 03' is not"),
+        (HEAD.replace("date:", "dat:"), r"line 3: unknown key 'dat' \(did you mean 'date'\?\)"),
+        (HEAD.replace("interviewer: INT\n", ""),
+         r"front matter \(lines 1-8\): the required key 'interviewer' is missing"),
+        (HEAD.replace("2024-03-12", "12/03/2024") + "INT: x\n",
+         r"line 3: date '12/03/2024' is not a date"),
+        (HEAD.replace("2024-03-12", "2024-02-30") + "INT: x\n",
+         r"line 3: date '2024-02-30' is not a date"),
+        (HEAD.replace("site-a-03", "site a 03") + "INT: x\n",
+         r"line 2: transcript 'site a 03' is not"),
         (HEAD.replace("interviewer: INT", "interviewer: IV") + "INT: x\n",
-         r"the interviewer 'IV' is not declared under participants"),
+         r"line 5: the interviewer 'IV' is not declared under participants"),
         (HEAD.replace("  INT: {role_title: researcher}", "  INT: {role: researcher}") + "INT: x\n",
-         r"attribute 'role' of INT is reserved"),
+         r"line 7: attribute 'role' of INT is reserved"),
         (HEAD.replace("  INT: {role_title: researcher}", "  INT: researcher") + "INT: x\n",
-         r"the attributes of INT must be 'name: value' pairs"),
+         r"line 7: the attributes of INT must be 'name: value' pairs"),
         (HEAD.replace("  INT: {role_title: researcher}",
                       "  INT: {role_title: researcher}\n  INT: {}") + "INT: x\n",
          r"line 8: .*the key 'INT' appears twice \(first on front-matter line 7\)"),
@@ -223,8 +227,8 @@ def test_missing_file_and_folder_are_named(tmp_path):
 def test_duplicate_transcript_ids_across_a_folder_name_both_files(tmp_path):
     write(tmp_path, "a.txt", GOOD)
     write(tmp_path, "copy.txt", GOOD)
-    with pytest.raises(TranscriptError, match=r"copy.txt: the transcript id 'site-a-03' is already "
-                       r"used by .*a\.txt"):
+    with pytest.raises(TranscriptError, match=r"copy.txt, line 2: the transcript id 'site-a-03' "
+                       r"is already used by .*a\.txt"):
         byo.read_transcripts(tmp_path)
 
 

@@ -190,9 +190,29 @@ def _split_front_matter(path: Path, lines: list[tuple[int, str]]) -> tuple[str, 
     )
 
 
-def _parse_front_matter(path: Path, yaml_text: str, n_lines: int) -> dict:
+def _front_matter_lines(lines: list[tuple[int, str]]) -> dict[str, int]:
+    """Line numbers of the front matter's keys (``date``) and participant codes (``  P1``)."""
+    found: dict[str, int] = {}
+    for index in range(1, len(lines)):
+        if lines[index][1].strip() == _FENCE:
+            break
+        match = re.match(r"^(\s*)([^\s:#][^:]*?)\s*:", lines[index][1])
+        if match:
+            key = ("  " if match.group(1) else "") + match.group(2).strip("'\"")
+            found.setdefault(key, index + 1)
+    return found
+
+
+def _parse_front_matter(
+    path: Path, yaml_text: str, n_lines: int, key_lines: dict[str, int] | None = None
+) -> dict:
     """Parse and check the front matter; return a dict with the normalised metadata."""
-    where = f"{path}, front matter (lines 1-{n_lines})"
+    where = f"{path}"
+    key_lines = key_lines or {}
+    block = f"front matter (lines 1-{n_lines})"
+
+    def at(key: str) -> str:
+        return f"line {key_lines[key]}" if key in key_lines else block
     try:
         raw = yaml.load(yaml_text, Loader=_StrictLoader)  # noqa: S506 - BaseLoader: text only
     except yaml.YAMLError as exc:
@@ -205,7 +225,8 @@ def _parse_front_matter(path: Path, yaml_text: str, n_lines: int) -> dict:
         ) from exc
     if not isinstance(raw, dict):
         raise TranscriptError(
-            f"{where}: expected 'key: value' lines (transcript, date, interviewer, participants)."
+            f"{where}, {block}: expected 'key: value' lines (transcript, date, interviewer, "
+            "participants)."
         )
     problems = []
     for key in raw:
@@ -213,33 +234,42 @@ def _parse_front_matter(path: Path, yaml_text: str, n_lines: int) -> dict:
             close = difflib.get_close_matches(key, REQUIRED_KEYS + OPTIONAL_KEYS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.append(
-                f"unknown key {key!r}{hint}; allowed: {', '.join(REQUIRED_KEYS + OPTIONAL_KEYS)}"
+                f"{at(key)}: unknown key {key!r}{hint}; allowed: "
+                f"{', '.join(REQUIRED_KEYS + OPTIONAL_KEYS)}"
             )
-    problems += [f"the required key {key!r} is missing" for key in REQUIRED_KEYS if key not in raw]
+    problems += [f"{block}: the required key {key!r} is missing"
+                 for key in REQUIRED_KEYS if key not in raw]
     if problems:
         raise TranscriptError(_listing(where, problems))
 
     transcript = raw["transcript"]
     if not isinstance(transcript, str) or not _ID.match(transcript):
         problems.append(
+            f"{at('transcript')}: "
             f"transcript {transcript!r} is not a usable id: use letters, digits, '-', '_' or '.' "
             "(e.g. 'site-a-03'), starting with a letter or digit"
         )
     date = raw["date"]
     if not isinstance(date, str) or not _DATE.match(date) or not _valid_date(date):
-        problems.append(f"date {date!r} is not a date written YYYY-MM-DD (e.g. 2024-03-12)")
+        problems.append(
+            f"{at('date')}: date {date!r} is not a date written YYYY-MM-DD (e.g. 2024-03-12)"
+        )
     site = raw.get("site", "")
     if not isinstance(site, str):
-        problems.append("site must be a single name or code (e.g. 'Site A')")
-    participants = _participants(raw["participants"], problems)
+        problems.append(f"{at('site')}: site must be a single name or code (e.g. 'Site A')")
+    participants = _participants(raw["participants"], problems, at)
     interviewers = raw["interviewer"]
     interviewers = [interviewers] if isinstance(interviewers, str) else interviewers
     if not isinstance(interviewers, list) or not all(isinstance(i, str) for i in interviewers):
-        problems.append("interviewer must be a speaker code, or a list of codes like [INT, INT2]")
+        problems.append(
+            f"{at('interviewer')}: interviewer must be a speaker code, or a list of codes like "
+            "[INT, INT2]"
+        )
         interviewers = []
     for code in interviewers:
         if participants and code not in participants:
             problems.append(
+                f"{at('interviewer')}: "
                 f"the interviewer {code!r} is not declared under participants; add '{code}:' "
                 "with its attributes (e.g. '  INT: {role_title: researcher}')"
             )
@@ -270,11 +300,16 @@ def _valid_date(text: str) -> bool:
     return True
 
 
-def _participants(raw: object, problems: list[str]) -> dict[str, dict[str, object]]:
-    """Check the ``participants`` mapping; return ``{code: {attribute: value}}``."""
+def _participants(raw: object, problems: list[str], at) -> dict[str, dict[str, object]]:
+    """Check the ``participants`` mapping; return ``{code: {attribute: value}}``.
+
+    ``at(key)`` gives the place of a key for messages (``"line 7"``); codes are looked up as
+    ``"  " + code``.
+    """
     if not isinstance(raw, dict) or not raw:
         problems.append(
-            "participants must list each speaker code on its own indented line, e.g. "
+            f"{at('participants')}: "
+            f"participants must list each speaker code on its own indented line, e.g. "
             "'  P1: {group: doctor, hybrid_medical_manager: true}'"
         )
         return {}
@@ -282,6 +317,7 @@ def _participants(raw: object, problems: list[str]) -> dict[str, dict[str, objec
     for code, attributes in raw.items():
         if not _SPEAKER_LINE.match(f"{code}: "):
             problems.append(
+                f"{at('  ' + code)}: "
                 f"speaker code {code!r} must be one word: a letter, then letters, digits, "
                 "'-', '_' or '.' (e.g. P1, INT, Dr_A)"
             )
@@ -290,7 +326,7 @@ def _participants(raw: object, problems: list[str]) -> dict[str, dict[str, objec
             attributes = {}
         if not isinstance(attributes, dict):
             problems.append(
-                f"the attributes of {code} must be 'name: value' pairs, e.g. "
+                f"{at('  ' + code)}: the attributes of {code} must be 'name: value' pairs, e.g. "
                 f"'{code}: {{group: doctor}}' (found {attributes!r})"
             )
             continue
@@ -298,16 +334,19 @@ def _participants(raw: object, problems: list[str]) -> dict[str, dict[str, objec
         for name, value in attributes.items():
             if not _ATTRIBUTE.match(name):
                 problems.append(
+                    f"{at('  ' + code)}: "
                     f"attribute {name!r} of {code}: use lower-case letters, digits and '_' "
                     "(e.g. role_title)"
                 )
             elif name in RESERVED_ATTRIBUTES:
                 problems.append(
+                    f"{at('  ' + code)}: "
                     f"attribute {name!r} of {code} is reserved (the turns table already has a "
                     f"{name!r} column); rename it, e.g. {name}_title or {code.lower()}_{name}"
                 )
             elif not isinstance(value, str):
-                problems.append(f"attribute {name!r} of {code} must be a single value")
+                problems.append(f"{at('  ' + code)}: attribute {name!r} of {code} must be a "
+                                "single value")
             else:
                 clean[name] = _attribute_value(value)
         participants[code] = clean
@@ -337,7 +376,8 @@ def parse_transcript(text: str, path: str | Path = "<text>") -> pd.DataFrame:
         raise TranscriptError(f"{path}: the file is empty.")
     lines = _lines(text)
     yaml_text, body_index = _split_front_matter(path, lines)
-    meta = _parse_front_matter(path, yaml_text, body_index)
+    meta = _parse_front_matter(path, yaml_text, body_index,
+                               _front_matter_lines(lines))
     participants, interviewers = meta["participants"], meta["interviewers"]
     interviewees = [code for code in participants if code not in interviewers]
     sole_interviewee = interviewees[0] if len(interviewees) == 1 else None
@@ -517,9 +557,11 @@ def read_transcripts(folder: str | Path) -> pd.DataFrame:
             continue
         transcript = frame["transcript"].iloc[0]
         if transcript in owner:
+            line = _front_matter_lines(_lines(_decode(file))).get("transcript", 2)
             errors.append(
-                f"{file}: the transcript id {transcript!r} is already used by {owner[transcript]}; "
-                "give every transcript its own id (the 'transcript:' line of the front matter)"
+                f"{file}, line {line}: the transcript id {transcript!r} is already used by "
+                f"{owner[transcript]}; give every transcript its own id (the 'transcript:' line "
+                "of the front matter)"
             )
             continue
         owner[transcript] = file
