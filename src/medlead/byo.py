@@ -102,7 +102,7 @@ class TranscriptError(ValueError):
 # --- front matter -----------------------------------------------------------------------------
 
 
-class _StrictLoader(yaml.BaseLoader):
+class _StrictLoader(getattr(yaml, "CBaseLoader", yaml.BaseLoader)):  # libyaml when present
     """YAML reading every scalar as text (no ``NO`` → False surprise), refusing duplicate keys."""
 
 
@@ -371,7 +371,11 @@ def parse_transcript(text: str, path: str | Path = "<text>") -> pd.DataFrame:
     turn with :data:`TURN_COLUMNS`, :data:`TRANSCRIPT_COLUMNS` and the participant attributes.
     Raises :class:`TranscriptError` listing every problem found (file, line, fix).
     """
-    path = Path(path)
+    return _frame([_parse_columns(text, Path(path))])
+
+
+def _parse_columns(text: str, path: Path) -> dict[str, list]:
+    """Parse one transcript into a dict of equal-length column lists (see parse_transcript)."""
     if not text.strip():
         raise TranscriptError(f"{path}: the file is empty.")
     lines = _lines(text)
@@ -477,42 +481,61 @@ def parse_transcript(text: str, path: str | Path = "<text>") -> pd.DataFrame:
             f"{path}: no speaker turns after the front matter. Write each turn as "
             "'SPEAKER: what was said' at the start of a line."
         )
-    return _turns_frame(text, turns, meta, sole_interviewee)
+    return _turn_columns(text, turns, meta, sole_interviewee)
 
 
-def _turns_frame(
+def _turn_columns(
     text: str, turns: list[dict], meta: dict, sole_interviewee: str | None
-) -> pd.DataFrame:
+) -> dict[str, list]:
     participants, interviewers = meta["participants"], meta["interviewers"]
-    rows = []
-    for number, turn in enumerate(turns, start=1):
-        speaker = turn["speaker"]
-        is_witness = speaker not in interviewers
-        turn_text = text[turn["start"] : turn["end"]]
-        rows.append(
-            {
-                "turn_id": f"{meta['transcript']}-{number:04d}",
-                "hearing_date": meta["date"],
-                "section": turn["section"],
-                "subheading": turn["subheading"],
-                "witness": speaker if is_witness else sole_interviewee,
-                "speaker": speaker,
-                "speaker_label": speaker,
-                "role": "participant" if is_witness else "interviewer",
-                "is_witness": is_witness,
-                "text": turn_text,
-                "n_words": len(turn_text.split()),
-                "start": turn["start"],
-                "end": turn["end"],
-                "transcript": meta["transcript"],
-                "site": meta["site"],
-                "timestamp": turn["timestamp"],
-                **participants[speaker],
-            }
-        )
-    attributes = sorted({name for attrs in participants.values() for name in attrs})
-    frame = pd.DataFrame(rows, columns=[*TURN_COLUMNS, *TRANSCRIPT_COLUMNS, *attributes])
-    return frame.astype({"is_witness": bool, "n_words": "int64", "start": "int64", "end": "int64"})
+    n = len(turns)
+    speakers = [turn["speaker"] for turn in turns]
+    starts = [turn["start"] for turn in turns]
+    ends = [turn["end"] for turn in turns]
+    texts = [text[a:b] for a, b in zip(starts, ends, strict=True)]
+    is_witness = [speaker not in interviewers for speaker in speakers]
+    columns: dict[str, list] = {
+        "turn_id": [f"{meta['transcript']}-{number:04d}" for number in range(1, n + 1)],
+        "hearing_date": [meta["date"]] * n,
+        "section": [turn["section"] for turn in turns],
+        "subheading": [turn["subheading"] for turn in turns],
+        "witness": [s if w else sole_interviewee
+                    for s, w in zip(speakers, is_witness, strict=True)],
+        "speaker": speakers,
+        "speaker_label": speakers,
+        "role": ["participant" if w else "interviewer" for w in is_witness],
+        "is_witness": is_witness,
+        "text": texts,
+        "n_words": [len(t.split()) for t in texts],
+        "start": starts,
+        "end": ends,
+        "transcript": [meta["transcript"]] * n,
+        "site": [meta["site"]] * n,
+        "timestamp": [turn["timestamp"] for turn in turns],
+    }
+    for name in sorted({name for attrs in participants.values() for name in attrs}):
+        columns[name] = [participants[speaker].get(name) for speaker in speakers]
+    return columns
+
+
+def _frame(parts: list[dict[str, list]]) -> pd.DataFrame:
+    """One DataFrame from the column lists of one or more transcripts.
+
+    Columns: :data:`TURN_COLUMNS`, :data:`TRANSCRIPT_COLUMNS`, then every attribute in name
+    order; an attribute a transcript lacks is missing (``None``) in its rows.
+    """
+    fixed = [*TURN_COLUMNS, *TRANSCRIPT_COLUMNS]
+    attributes = sorted({name for part in parts for name in part} - set(fixed))
+    columns: dict[str, object] = {}
+    for name in [*fixed, *attributes]:
+        values: list = []
+        for part in parts:
+            values.extend(part.get(name, [None] * len(part["turn_id"])))
+        columns[name] = values
+    for name, dtype in (("is_witness", bool), ("n_words", "int64"), ("start", "int64"),
+                        ("end", "int64")):
+        columns[name] = pd.Series(columns[name], dtype=dtype)
+    return pd.DataFrame(columns)
 
 
 def read_transcript(path: str | Path) -> pd.DataFrame:
@@ -527,7 +550,7 @@ def read_transcript(path: str | Path) -> pd.DataFrame:
     matter, an undeclared speaker, text outside any turn, an empty turn or a file with no turns.
     """
     path = Path(path)
-    return parse_transcript(_decode(path), path)
+    return _frame([_parse_columns(_decode(path), path)])
 
 
 def read_transcripts(folder: str | Path) -> pd.DataFrame:
@@ -548,14 +571,14 @@ def read_transcripts(folder: str | Path) -> pd.DataFrame:
             f"{folder}: no transcript files ({TRANSCRIPT_GLOB}) in this folder. Save each "
             "transcript as UTF-8 plain text with the extension .txt."
         )
-    frames, errors, owner = [], [], {}
+    parts, errors, owner = [], [], {}
     for file in files:
         try:
-            frame = read_transcript(file)
+            part = _parse_columns(_decode(file), file)
         except TranscriptError as exc:
             errors.append(str(exc))
             continue
-        transcript = frame["transcript"].iloc[0]
+        transcript = part["transcript"][0]
         if transcript in owner:
             line = _front_matter_lines(_lines(_decode(file))).get("transcript", 2)
             errors.append(
@@ -565,13 +588,13 @@ def read_transcripts(folder: str | Path) -> pd.DataFrame:
             )
             continue
         owner[transcript] = file
-        frames.append(frame)
+        parts.append(part)
     if errors:
         raise TranscriptError(
             f"{len(errors)} of {len(files)} transcript file(s) in {folder} cannot be read:\n- "
             + "\n- ".join(errors)
         )
-    return pd.concat(frames, ignore_index=True)
+    return _frame(parts)
 
 
 # --- REFI-QDA projects --------------------------------------------------------------------------
