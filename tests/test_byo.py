@@ -458,3 +458,18 @@ def test_only_newlines_end_lines_so_line_numbers_match_an_editor(tmp_path):
         byo.read_transcript(path)
     turns = byo.read_transcript(write(tmp_path, "ok.txt", HEAD + "INT: a\x0cb\u2028c\nP1: ok\n"))
     assert turns["text"].tolist() == ["a\x0cb\u2028c", "ok"]
+
+
+def test_write_transcript_is_atomic_and_reads_back(tmp_path, monkeypatch):
+    target = byo.write_transcript(tmp_path / "a.txt", GOOD)
+    assert byo.read_transcript(target)["turn_id"].tolist()[-1] == "site-a-03-0004"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+    def fail(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(byo.os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        byo.write_transcript(tmp_path / "a.txt", SECOND)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]  # no temporary file left
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == GOOD  # the old file is intact

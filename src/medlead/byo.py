@@ -42,7 +42,9 @@ Every problem is reported as a :class:`TranscriptError` naming the file, the lin
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -859,7 +861,18 @@ def _yaml_scalar(value: str) -> str:
 
 
 def write_transcript(path: str | Path, text: str) -> Path:
-    """Write a transcript's text to ``path`` as UTF-8 with ``\\n`` line ends; return the path."""
+    """Write a transcript's text to ``path`` as UTF-8 with ``\\n`` line ends; return the path.
+
+    The text goes to a temporary file in the same folder, moved into place once complete, so an
+    interrupted write never leaves a half-written transcript.
+    """
     path = Path(path)
-    path.write_text(text, encoding="utf-8", newline="\n")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return path
