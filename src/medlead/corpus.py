@@ -484,7 +484,9 @@ _MEMO: dict[str, Corpus] = {}
 
 
 def _cache_key(ids: Sequence[str]) -> str:
+    """Hash the parser (version and this module's source) and each source file's manifest hash."""
     digest = hashlib.sha256(PARSER_VERSION.encode())
+    digest.update(Path(__file__).read_bytes())
     for source_id in ids:
         digest.update(f"{source_id}={data.source(source_id).sha256};".encode())
     return digest.hexdigest()[:24]
@@ -506,8 +508,9 @@ def load_corpus(source_ids: Iterable[str] | None = None, *, cache: bool = True) 
     """Fetch and parse the hearing days (all of them by default) into a :class:`Corpus`.
 
     With ``cache=True`` the result is kept in memory for the process and on disk in
-    ``<cache_dir>/corpus/turns-<key>.pkl``, where the key hashes the parser version and the
-    manifest SHA-256 of every source file (so a changed source or parser is re-parsed). The disk
+    ``<cache_dir>/corpus/turns-<key>.pkl``, where the key hashes the parser (its version and
+    source code) and the manifest SHA-256 of every source file, so a changed source or parser is
+    re-parsed. The disk
     file is written atomically. ``cache=False`` always parses.
     """
     ids = list(source_ids) if source_ids is not None else day_ids()
