@@ -9,6 +9,7 @@ Every piece of logic the book's notebooks use lives here, in small modules with 
 - :mod:`medlead.codebook`: the thematic codebook (``data/codebook.yml``), checked on load.
 - :mod:`medlead.reliability`: agreement between codings (Cohen's kappa, Krippendorff's alpha).
 - :mod:`medlead.refi`: REFI-QDA export and import (``.qdpx`` projects, ``.qdc`` codebooks).
+- :mod:`medlead.byo`: your own transcripts (the book's plain-text format, or a ``.qdpx``) as turns.
 """
 
 __version__ = "0.1.0"
