@@ -190,3 +190,49 @@ def test_coverage_reports_share_of_range():
     table = sampling.coverage(frame, sample, ["size_fte"])
     expected = round(100 * (12000 - 3000) / (12000 - 900), 1)
     assert table.loc["size_fte", "range_covered_pct"] == expected
+
+
+def _card_panel() -> pd.DataFrame:
+    from medlead.panel import PANEL_COLUMNS
+    from medlead.sources.cqc import RATING_DTYPE
+
+    rows = []
+    for code, kind, shmi in (("R1", "acute", 1.02), ("R2", "mental health", np.nan)):
+        row = dict.fromkeys(PANEL_COLUMNS, np.nan)
+        row.update(org_code=code, year=2017, org_name=f"Trust {code}", org_type=kind,
+                   region="Health Education North East", nhse_region="North of England",
+                   foundation_trust=code == "R1", shmi=shmi, managers_fte=123.4,
+                   ss_q8a_agree_pct=80.0, ss_q8b_agree_pct=40.0, ss_q8c_agree_pct=30.0,
+                   ss_q8d_agree_pct=30.0, cqc_well_led="Good",
+                   cqc_well_led_date=pd.Timestamp("2017-02-01"), cqc_overall=None)
+        rows.append(row)
+    panel = pd.DataFrame(rows)
+    panel["cqc_well_led"] = panel["cqc_well_led"].astype(RATING_DTYPE)
+    panel["cqc_overall"] = panel["cqc_overall"].astype(RATING_DTYPE)
+    return panel
+
+
+def test_profile_card_labels_values_official_or_derived_and_says_what_is_absent():
+    from medlead import profiles
+
+    picked = pd.Series({"org_code": "R1", "size_fte": 4321.0, "senior_manager_score": 45.0})
+    card = profiles.profile_card(_card_panel(), picked, 2017).set_index("measure")
+    assert set(card["status"]) == {"official", "derived"}
+    assert card.loc["Foundation trust", "value"] == "yes"
+    assert card.loc["Region (Health Education England office)", "value"] == "North East"
+    assert card.loc["CQC Well-led rating in force", "value"] == "Good (published 01 Feb 2017)"
+    assert card.loc["CQC Well-led rating in force", "status"] == "official"
+    assert card.loc["CQC overall rating in force", "value"] == "no value"
+    assert card.loc["Managers, FTE", "value"] == "123"
+    assert card.loc["Managers, FTE", "status"] == "derived"
+    assert card.loc["Total staff, FTE (size used for sampling)", "value"] == "4,321"
+    assert card.loc["Summary Hospital-level Mortality Indicator (SHMI)", "value"] == "1.020"
+    other = pd.Series({"org_code": "R2", "size_fte": 10.0, "senior_manager_score": 1.0})
+    card = profiles.profile_card(_card_panel(), other, 2017).set_index("measure")
+    shmi = card.loc["Summary Hospital-level Mortality Indicator (SHMI)", "value"]
+    assert shmi == "not published for this type of trust"
+    with pytest.raises(ValueError, match="0 rows for R1 in 2016"):
+        profiles.profile_card(_card_panel(), picked, 2016)
+    text = profiles.card_markdown(card.reset_index(), "2. Trust R2", note="Picked because.")
+    assert text.startswith("````{card} 2. Trust R2\n")
+    assert "| Measure | Value | Status | Source |" in text and "Picked because." in text
