@@ -103,7 +103,7 @@ def test_second_pick_is_the_farthest_trust_in_an_unused_region_and_other_ft_stat
     distance = ((z.loc[pool] - z.loc[first.name]) ** 2).sum(axis=1) ** 0.5
     assert sample["org_code"].iloc[1] == distance.idxmax()
     assert sample["distance"].iloc[1] == pytest.approx(distance.max(), abs=1e-6)
-    assert "new to the sample" in sample["reason"].iloc[1]
+    assert "(first such pick)" in sample["reason"].iloc[1]
 
 
 def test_regions_and_ft_status_are_spread_when_the_frame_allows():

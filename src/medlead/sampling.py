@@ -22,6 +22,7 @@ different sample, but never a different number of seats per stratum.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -53,6 +54,14 @@ SIZE_SOURCES: dict[str, str] = {
 _HCHS_DATES = {2017: "2017-09-30", 2018: "2018-06-30"}
 
 
+@lru_cache(maxsize=1)
+def _hchs_fte() -> pd.DataFrame:
+    """NHS Digital's HCHS staff file, read once per process (reading the workbook is slow)."""
+    from medlead.sources import workforce
+
+    return workforce.load_hchs_fte()
+
+
 def staff_size(panel: pd.DataFrame, year: int) -> pd.DataFrame:
     """Total staff, full-time equivalent, of every trust in one financial year.
 
@@ -65,9 +74,7 @@ def staff_size(panel: pd.DataFrame, year: int) -> pd.DataFrame:
         rows = panel.loc[panel["year"] == year, ["org_code", "all_staff_fte"]]
         return rows.rename(columns={"all_staff_fte": "size_fte"}).reset_index(drop=True)
     if year in _HCHS_DATES:
-        from medlead.sources import workforce
-
-        hchs = workforce.load_hchs_fte()
+        hchs = _hchs_fte()
         on_date = hchs[hchs["date"] == pd.Timestamp(_HCHS_DATES[year])]
         total = on_date.groupby("org_code", as_index=False)["fte"].sum()
         return total.rename(columns={"fte": "size_fte"})
@@ -248,7 +255,7 @@ def maximum_variation_sample(
     chosen.append(first)
     distances.append(np.nan)
     reasons.append(
-        f"first pick, drawn at random (seed {seed}) from the {len(eligible)} eligible trusts"
+        f"first pick, drawn at random (seed {seed}) from {len(eligible)} eligible"
     )
     open_seats[stratum_of[first]] -= 1
 
@@ -268,8 +275,8 @@ def maximum_variation_sample(
         notes = [_balance_note(c, frame.at[pick, c], int((before[c] == frame.at[pick, c]).sum()))
                  for c in balance]
         reasons.append(
-            f"farthest from the trusts already picked (distance {nearest.max():.2f}) among "
-            f"{len(candidates)} eligible trust(s); " + "; ".join(notes)
+            f"farthest from the earlier picks (distance {nearest.max():.2f}) of "
+            f"{len(candidates)} eligible; " + "; ".join(notes)
         )
         distances.append(float(nearest.max()))
         chosen.append(pick)
@@ -288,7 +295,7 @@ def _balance_note(column: str, value: object, count: int) -> str:
         label = "foundation trust" if value else "not a foundation trust"
     else:
         label = f"{column} {value}"
-    return f"{label} (new to the sample)" if count == 0 else f"{label} ({count} earlier pick(s))"
+    return f"{label} (first such pick)" if count == 0 else f"{label} ({count} before)"
 
 
 def coverage(frame: pd.DataFrame, sample: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
