@@ -219,20 +219,27 @@ def test_profile_card_labels_values_official_or_derived_and_says_what_is_absent(
     card = profiles.profile_card(_card_panel(), picked, 2017).set_index("measure")
     assert set(card["status"]) == {"official", "derived"}
     assert card.loc["Foundation trust", "value"] == "yes"
-    assert card.loc["Region (Health Education England office)", "value"] == "North East"
-    assert card.loc["CQC Well-led rating in force", "value"] == "Good (published 01 Feb 2017)"
-    assert card.loc["CQC Well-led rating in force", "status"] == "official"
-    assert card.loc["CQC overall rating in force", "value"] == "no value"
-    assert card.loc["Managers, FTE", "value"] == "123"
-    assert card.loc["Managers, FTE", "status"] == "derived"
-    assert card.loc["Total staff, FTE (size used for sampling)", "value"] == "4,321"
-    assert card.loc["Summary Hospital-level Mortality Indicator (SHMI)", "value"] == "1.020"
+    assert card.loc["Region (HEE)", "value"] == "North East"
+    assert card.loc["CQC Well-led", "value"] == "Good (01 Feb 2017)"
+    assert card.loc["CQC Well-led", "status"] == "official"
+    assert card.loc["CQC overall", "value"] == "no value"
+    assert card.loc["Managers FTE", "value"] == "123"
+    assert card.loc["Managers FTE", "status"] == "derived"
+    assert card.loc["Total staff FTE", "value"] == "4,321"
+    assert card.loc["SHMI", "value"] == "1.020"
     other = pd.Series({"org_code": "R2", "size_fte": 10.0, "senior_manager_score": 1.0})
     card = profiles.profile_card(_card_panel(), other, 2017).set_index("measure")
-    shmi = card.loc["Summary Hospital-level Mortality Indicator (SHMI)", "value"]
+    shmi = card.loc["SHMI", "value"]
     assert shmi == "not published for this type of trust"
     with pytest.raises(ValueError, match="0 rows for R1 in 2016"):
         profiles.profile_card(_card_panel(), picked, 2016)
+    assert list(card.index[-2:]) == ["Senior-manager score (%)", "SHMI"]
     text = profiles.card_markdown(card.reset_index(), "2. Trust R2", note="Picked because.")
-    assert text.startswith("````{card} 2. Trust R2\n")
-    assert "| Measure | Value | Status | Source |" in text and "Picked because." in text
+    assert text.startswith("````{grid-item-card} 2. Trust R2\n")
+    assert "| Managers FTE † | 123 |" in text and "| Type † | mental health |" in text
+    assert "| SHMI | not published for this type of trust |" in text
+    assert "Picked because." in text
+    grid = profiles.cards_grid([text, text])
+    assert grid.startswith("`````{grid} 1 1 2 2") and grid.count("grid-item-card") == 2
+    key = profiles.card_key(card.reset_index())
+    assert key.loc["SHMI", "status"] == "official" and key.index.is_unique

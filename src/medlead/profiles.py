@@ -14,23 +14,29 @@ import pandas as pd
 
 from medlead.provenance import PANEL_DICTIONARY_PATH
 
-#: Panel columns shown on a card, with the label used there.
-CARD_LINES: tuple[tuple[str, str], ...] = (
-    ("org_type", "Type of trust"),
-    ("foundation_trust", "Foundation trust"),
-    ("region", "Region (Health Education England office)"),
-    ("nhse_region", "NHS England region (c. 2016)"),
-    ("nhsd_doctors_fte_2017", "Doctors, FTE (Sept 2017)"),
-    ("consultants_fte", "Consultants, FTE"),
-    ("managers_fte", "Managers, FTE"),
-    ("nhsd_senior_managers_fte_2017", "Senior managers, FTE (Sept 2017)"),
-    ("cqc_well_led", "CQC Well-led rating in force"),
-    ("cqc_overall", "CQC overall rating in force"),
-    ("ss_q8a_agree_pct", "Staff who know who senior managers are (%)"),
-    ("ss_q8b_agree_pct", "Staff who find communication with senior managers effective (%)"),
-    ("ss_q8c_agree_pct", "Staff who say senior managers involve them in decisions (%)"),
-    ("ss_q8d_agree_pct", "Staff who say senior managers act on their feedback (%)"),
-    ("shmi", "Summary Hospital-level Mortality Indicator (SHMI)"),
+#: Panel columns shown on a card: (column, short label on the card, longer description).
+CARD_LINES: tuple[tuple[str, str, str], ...] = (
+    ("org_type", "Type", "Type of trust"),
+    ("foundation_trust", "Foundation trust", "Foundation trust (from the trust's name)"),
+    ("region", "Region (HEE)", "Health Education England local office"),
+    ("nhse_region", "NHS England region", "NHS England region, c. 2016"),
+    ("nhsd_doctors_fte_2017", "Doctors FTE (Sep 2017)", "Doctors, full-time equivalent, "
+     "30 September 2017"),
+    ("consultants_fte", "Consultants FTE", "Consultants, full-time equivalent (basic definition)"),
+    ("managers_fte", "Managers FTE", "Managers, full-time equivalent (basic definition)"),
+    ("nhsd_senior_managers_fte_2017", "Senior managers FTE (Sep 2017)",
+     "Senior managers, full-time equivalent, 30 September 2017"),
+    ("cqc_well_led", "CQC Well-led", "CQC Well-led rating in force (date published)"),
+    ("cqc_overall", "CQC overall", "CQC overall rating in force (date published)"),
+    ("ss_q8a_agree_pct", "Know who senior managers are (%)",
+     "Staff agreeing that they know who the senior managers are"),
+    ("ss_q8b_agree_pct", "Communication with them effective (%)",
+     "Staff agreeing that communication between senior managers and staff is effective"),
+    ("ss_q8c_agree_pct", "They involve staff in decisions (%)",
+     "Staff agreeing that senior managers try to involve staff in important decisions"),
+    ("ss_q8d_agree_pct", "They act on staff feedback (%)",
+     "Staff agreeing that senior managers act on staff feedback"),
+    ("shmi", "SHMI", "Summary Hospital-level Mortality Indicator (1 = deaths as expected)"),
 )
 _DATES = {"cqc_well_led": "cqc_well_led_date", "cqc_overall": "cqc_overall_date"}
 _SIZE_SOURCE = "nhs-workforce-2017-2018 (sum over staff groups)"
@@ -49,7 +55,7 @@ def _format(column: str, value: object, row: pd.Series) -> str:
         return "yes" if value else "no"
     if column in _DATES:
         date = row[_DATES[column]]
-        return f"{value} (published {date:%d %b %Y})" if pd.notna(date) else str(value)
+        return f"{value} ({date:%d %b %Y})" if pd.notna(date) else str(value)
     if column == "shmi":
         return f"{value:.3f}"
     if isinstance(value, float):
@@ -74,31 +80,50 @@ def profile_card(panel: pd.DataFrame, picked: pd.Series, year: int) -> pd.DataFr
     dictionary = _dictionary()
     lines = [
         {"measure": label, "value": _format(column, row[column], row),
-         "status": dictionary.at[column, "status"], "source": dictionary.at[column, "source"]}
-        for column, label in CARD_LINES
+         "status": dictionary.at[column, "status"], "source": dictionary.at[column, "source"],
+         "description": description}
+        for column, label, description in CARD_LINES
     ]
-    lines.insert(4, {"measure": "Total staff, FTE (size used for sampling)",
-                     "value": f"{picked['size_fte']:,.0f}", "status": "derived",
-                     "source": _SIZE_SOURCE})
-    lines.append({"measure": "Senior-manager score (mean of the four items, %)",
-                  "value": f"{picked['senior_manager_score']:.1f}", "status": "derived",
-                  "source": "this book, from the four items above"})
+    lines.insert(4, {"measure": "Total staff FTE", "value": f"{picked['size_fte']:,.0f}",
+                     "status": "derived", "source": _SIZE_SOURCE,
+                     "description": "Total staff, full-time equivalent (the size used to sample)"})
+    lines.insert(-1, {"measure": "Senior-manager score (%)",
+                      "value": f"{picked['senior_manager_score']:.1f}", "status": "derived",
+                      "source": "this book, from the four items above",
+                      "description": "Mean of the four staff-survey items above"})
     return pd.DataFrame(lines)
 
 
+def card_key(card: pd.DataFrame) -> pd.DataFrame:
+    """What each line of a profile card means, whether it is official or derived, and its source.
+
+    In: any output of :func:`profile_card`. Out: ``measure`` (index), ``description``,
+    ``status``, ``source``: the same for every trust, so it can be shown once.
+    """
+    return card.set_index("measure")[["description", "status", "source"]]
+
+
 def card_markdown(card: pd.DataFrame, title: str, note: str = "") -> str:
-    """A profile card as a MyST ``card`` directive holding a Markdown table.
+    """A profile card as a sphinx-design ``grid-item-card`` holding a two-column table.
 
     In: the output of :func:`profile_card`, the card's title and an optional note shown under
-    the table (e.g. why the trust was picked). Out: MyST Markdown text.
+    the table (e.g. why the trust was picked). Derived values are marked with a dagger (†).
+    Out: MyST Markdown text, to be placed inside :func:`cards_grid`.
     """
     cells = [
-        "| " + " | ".join(str(v).replace("|", "/") for v in line) + " |"
-        for line in card[["measure", "value", "status", "source"]].itertuples(index=False)
+        f"| {line.measure}{' †' if line.status == 'derived' else ''} | "
+        f"{str(line.value).replace('|', '/')} |"
+        for line in card.itertuples(index=False)
     ]
-    body = "\n".join(["| Measure | Value | Status | Source |", "|---|---|---|---|", *cells])
+    body = "\n".join(["| Measure | Value |", "|---|---|", *cells])
     footer = f"\n\n{note}" if note else ""
-    return f"````{{card}} {title}\n\n{body}{footer}\n````\n"
+    return f"````{{grid-item-card}} {title}\n\n{body}{footer}\n````\n"
+
+
+def cards_grid(cards: list[str]) -> str:
+    """Lay out card texts from :func:`card_markdown` in a grid: one column on narrow screens, two
+    on wide ones."""
+    return "`````{grid} 1 1 2 2\n:gutter: 2\n\n" + "\n".join(cards) + "`````\n"
 
 
 def plot_sample_in_frame(frame: pd.DataFrame, sample: pd.DataFrame, palette: list[str]):
@@ -117,7 +142,7 @@ def plot_sample_in_frame(frame: pd.DataFrame, sample: pd.DataFrame, palette: lis
     markers = dict(zip(types, ["o", "s", "^", "D", "v", "P", "X"], strict=False))
     colours = dict(zip(types, palette, strict=False))
     offsets = {t: (i - (len(types) - 1) / 2) * 0.14 for i, t in enumerate(types)}
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 5.2), sharey=True)
+    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 5.4), sharey=True)
 
     def x_right(data: pd.DataFrame) -> pd.Series:
         shift = data["org_type"].astype(str).map(offsets)
