@@ -127,9 +127,9 @@ def cards_grid(cards: list[str]) -> str:
 
 
 def plot_sample_in_frame(frame: pd.DataFrame, sample: pd.DataFrame, palette: list[str]):
-    """Place the sampled trusts among all trusts of the frame, on two panels.
+    """Place the sampled trusts among all trusts of the frame, on two panels, one above the other.
 
-    Left: total staff FTE (log scale) against the senior-manager score. Right: the Well-led rating
+    Top: total staff FTE (log scale) against the senior-manager score. Bottom: the Well-led rating
     against the same score (points of each trust type shifted sideways so they do not overlap).
     Trust types differ by colour (from ``palette``) and marker; the sampled trusts are circled in
     black and numbered in order of picking. Returns the matplotlib figure.
@@ -142,7 +142,7 @@ def plot_sample_in_frame(frame: pd.DataFrame, sample: pd.DataFrame, palette: lis
     markers = dict(zip(types, ["o", "s", "^", "D", "v", "P", "X"], strict=False))
     colours = dict(zip(types, palette, strict=False))
     offsets = {t: (i - (len(types) - 1) / 2) * 0.14 for i, t in enumerate(types)}
-    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 5.4), sharey=True)
+    figure, (left, right) = plt.subplots(2, 1, figsize=(8, 9.5))
 
     def x_right(data: pd.DataFrame) -> pd.Series:
         shift = data["org_type"].astype(str).map(offsets)
@@ -174,9 +174,11 @@ def plot_sample_in_frame(frame: pd.DataFrame, sample: pd.DataFrame, palette: lis
     left.set_ylabel("Senior-manager score (% agreeing, mean of 4 items)")
     left.set_title("Size and staff views of senior managers")
     right.set_xticks(list(WELL_LED_SCORES.values()),
-                     [name.replace(" ", "\n") for name in WELL_LED_SCORES])
+                     list(WELL_LED_SCORES))
     right.set_xlabel("CQC Well-led rating in force")
+    right.set_ylabel(left.get_ylabel())
     right.set_title("Well-led rating and staff views")
-    left.legend(title="Trust type", loc="lower left", fontsize=8, title_fontsize=9)
+    left.legend(title="Trust type", loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=9,
+                title_fontsize=10, frameon=False)
     figure.tight_layout()
     return figure
