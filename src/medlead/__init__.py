@@ -10,6 +10,8 @@ Every piece of logic the book's notebooks use lives here, in small modules with 
 - :mod:`medlead.reliability`: agreement between codings (Cohen's kappa, Krippendorff's alpha).
 - :mod:`medlead.refi`: REFI-QDA export and import (``.qdpx`` projects, ``.qdc`` codebooks).
 - :mod:`medlead.byo`: your own transcripts (the book's plain-text format, or a ``.qdpx``) as turns.
+- :mod:`medlead.sampling`: a purposive, maximum-variation sample of trusts from the trust panel.
+- :mod:`medlead.profiles`: profile cards and a placing figure for sampled trusts.
 """
 
 __version__ = "0.1.0"
