@@ -395,3 +395,20 @@ def test_disk_cache_round_trip(tmp_path, monkeypatch):
     second = corpus.load_turns(ids)
     pd.testing.assert_frame_equal(first, second)
     corpus._MEMO.clear()
+
+
+def test_speaker_report_counts_assumed_counsel_in_witness_sections(day):
+    report = corpus.speaker_report(fixture_turns(day)).set_index("speaker_label")
+    assert report.loc["Mr Smith KC", "role"] == "counsel"
+    assert report.loc["Mr Smith KC", "unmatched_in_witness_section"] == 1
+    assert report.loc["Ms Doe", "unmatched_in_witness_section"] == 0  # a closing statement
+    assert report.loc["Lead 3", "speaker"] == "Lead Counsel to the Inquiry"
+    assert report["turns"].sum() == len(day.turns)
+
+
+def test_parse_report_totals_skipped_lines_by_reason():
+    report = corpus.parse_report()
+    assert report["lines"].sum() == len(corpus.load_corpus().skipped)
+    assert {"time stamp", "oath line", "section heading", "questioner sub-heading"} <= set(
+        report.index
+    )
