@@ -469,7 +469,7 @@ def coded_corpus_tables(
     turns = corpus.witness_turns() if turns is None else turns
     if codebook is None:
         codebook = codebook_module.load_codebook()
-    hits = code_turns(turns, codebook) if hits is None else hits
+    hits = cached_code_turns(turns, codebook) if hits is None else hits
     sources, offsets = witness_sources(turns)
     source_guid = {p: refi.stable_guid("source", p) for p in sources["person_id"]}
     case_guid = {p: refi.stable_guid("case", p) for p in sources["person_id"]}
@@ -504,6 +504,9 @@ def coded_corpus_tables(
         "text": hits["matched"],
         "coder": ASSISTED_CODER,
     })
+    # grouped by source (in source order), then by position: the order an import reads them in
+    rank = {source_guid[p]: i for i, p in enumerate(sources["person_id"])}
+    order = np.lexsort((segments["start"].to_numpy(), segments["source_id"].map(rank).to_numpy()))
     return {
         "sources": pd.DataFrame({"source_id": sources["person_id"].map(source_guid),
                                  "name": sources["name"], "text": sources["text"]}),
@@ -512,7 +515,7 @@ def coded_corpus_tables(
                                "source_ids": [[source_guid[p]] for p in sources["person_id"]]}),
         "variables": pd.DataFrame(variables, columns=refi.TABLE_COLUMNS["variables"]),
         "codes": codes[refi.TABLE_COLUMNS["codes"]],
-        "segments": segments.reset_index(drop=True),
+        "segments": segments.iloc[order].reset_index(drop=True),
     }
 
 
