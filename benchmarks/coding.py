@@ -1,4 +1,4 @@
-"""Benchmark: keyword-assisted coding of the whole testimony corpus, fast path against the plain one.
+"""Benchmark: keyword-assisted coding of the whole corpus, package path against the plain one.
 
 Plain path: each code's patterns compiled as one case-insensitive alternation and run with
 ``finditer`` over every turn's text separately (what a user would write first).

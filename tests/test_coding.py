@@ -291,3 +291,11 @@ def test_coded_corpus_exports_valid_qdpx_and_reads_back_the_same_tables(real, tm
     assert again.read_bytes() == path.read_bytes()
     qdc = refi.export_qdc(tables["codes"], tmp_path / "codebook.qdc")  # validates Codebook.xsd
     assert qdc.stat().st_size > 0
+
+
+def test_framework_markdown_lists_each_group_with_counts_and_quotes(tiny_hits):
+    frame = coding.framework_matrix(tiny_turns(), tiny_hits, tiny_codebook(), max_words=5, seed=3)
+    text = coding.framework_markdown(frame, groups=["nhs_manager"])
+    assert text.splitlines()[0] == "**Nhs manager**"
+    assert "- *Money* (1 turns): “food costs ten pounds.” — Ms B, turn d-0004" in text
+    assert "- *Animals* (1 turns): “" in text and "Dr A" not in text

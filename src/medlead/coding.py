@@ -442,6 +442,25 @@ def framework_table(framework: pd.DataFrame, by: str = "group") -> pd.DataFrame:
     return table[list(dict.fromkeys(framework["theme_label"]))]
 
 
+def framework_markdown(
+    framework: pd.DataFrame, groups: list[str] | None = None, by: str = "group"
+) -> str:
+    """Render :func:`framework_matrix` as Markdown: per group, one bullet per theme with its quote.
+
+    Each bullet reads *theme* (N turns): “quote” — speaker, turn id. ``groups`` picks and orders
+    the groups (all, sorted, by default); cells without a quote show the count only.
+    """
+    groups = sorted(set(framework[by])) if groups is None else groups
+    lines: list[str] = []
+    for group in groups:
+        lines += [f"**{str(group).replace('_', ' ').capitalize()}**", ""]
+        for row in framework[framework[by] == group].itertuples():
+            quote = f": “{row.quote}” — {row.speaker}, turn {row.turn_id}" if row.quote else ""
+            lines.append(f"- *{row.theme_label}* ({row.turns} turns){quote}")
+        lines.append("")
+    return "\n".join(lines)
+
+
 # --- manual validation sample -----------------------------------------------------------------
 
 
