@@ -121,11 +121,32 @@ def test_cluster_bootstrap_keeps_whole_clusters():
     # every resample has exactly three clusters' worth of draws: sum of sizes of three draws
     per_cluster = {"A": 2, "B": 3, "C": 1}
     rng = np.random.default_rng(3)
-    first = rng.choice(np.array(["A", "B", "C"]), size=3, replace=True)
+    first = np.array(["A", "B", "C"])[rng.integers(0, 3, size=3)]
     assert sizes[0] == sum(per_cluster[c] for c in first)
     # a drawn cluster brings all its rows: trust B's rows always come in threes
     b_rows = stats.bootstrap(frame, lambda d: (d["trust"] == "B").sum(), 50, 3, "trust")
     assert (b_rows % 3 == 0).all() and b_rows.max() > 0
+
+
+def test_resample_indices_lists_every_row_of_a_drawn_cluster():
+    clusters = np.array(["B", "A", "B", "C", "A", "B"])
+    samples = stats.resample_indices(6, reps=20, seed=0, clusters=clusters)
+    for rows in samples:
+        drawn = clusters[rows]
+        for label in ("A", "B", "C"):
+            assert (drawn == label).sum() % (clusters == label).sum() == 0
+    assert all(len(s) == 6 for s in stats.resample_indices(6, reps=3, seed=0))
+    with pytest.raises(ValueError, match="labels for"):
+        stats.resample_indices(5, reps=1, clusters=clusters)
+
+
+def test_bootstrap_spearman_replicates_match_scipy_with_ties():
+    # a bootstrap with one replicate: the resampled rho equals scipy's on the same rows
+    frame = pd.DataFrame({"x": [1.0, 2.0, 2.0, 3.0, 5.0, 4.0], "y": [2.0, 1.0, 3.0, 3.0, 6.0, 5.0]})
+    rows = stats.resample_indices(6, reps=1, seed=11)[0]
+    expected = sps.spearmanr(frame["x"].to_numpy()[rows], frame["y"].to_numpy()[rows]).statistic
+    one = stats.correlation(frame, "x", "y", ci="bootstrap", reps=1, seed=11, conf=0.5)
+    assert one["ci_low"] == pytest.approx(expected)
 
 
 def test_percentile_interval_matches_numpy_quantiles():

@@ -85,9 +85,45 @@ def fisher_z_interval(
 
 
 def _corr(x: np.ndarray, y: np.ndarray, method: str) -> float:
-    if method == "pearson":
-        return float(np.corrcoef(x, y)[0, 1])
-    return float(sps.spearmanr(x, y).statistic)
+    """Pearson's r, or Spearman's rho as Pearson's r of mid-ranks; NaN if either is constant."""
+    if method == "spearman":
+        x, y = sps.rankdata(x), sps.rankdata(y)
+    x, y = x - x.mean(), y - y.mean()
+    denominator = np.sqrt((x @ x) * (y @ y))
+    return float(x @ y / denominator) if denominator > 0 else np.nan
+
+
+def resample_indices(
+    n_rows: int,
+    reps: int,
+    seed: int = 0,
+    clusters: np.ndarray | pd.Series | None = None,
+) -> list[np.ndarray]:
+    """Row positions for ``reps`` bootstrap resamples of a table with ``n_rows`` rows.
+
+    Without ``clusters``, each resample draws ``n_rows`` positions with replacement. With
+    ``clusters`` (one label per row), each resample draws as many clusters as there are, with
+    replacement, and takes every row of each drawn cluster (so a resample's length varies).
+    The same seed gives the same list.
+    """
+    if reps < 1:
+        raise ValueError(f"reps must be a positive number of replicates, got {reps!r}.")
+    rng = np.random.default_rng(seed)
+    if clusters is None:
+        return [rng.integers(0, n_rows, size=n_rows) for _ in range(reps)]
+    labels_per_row = np.asarray(clusters)
+    if len(labels_per_row) != n_rows:
+        raise ValueError(f"clusters has {len(labels_per_row)} labels for {n_rows} rows.")
+    labels, inverse = np.unique(labels_per_row, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    starts = np.searchsorted(inverse[order], np.arange(len(labels)))
+    stops = np.append(starts[1:], n_rows)
+    members = [order[a:b] for a, b in zip(starts, stops, strict=True)]
+    out = []
+    for _ in range(reps):
+        drawn = rng.integers(0, len(labels), size=len(labels))
+        out.append(np.concatenate([members[k] for k in drawn]))
+    return out
 
 
 def bootstrap(
@@ -102,28 +138,15 @@ def bootstrap(
     In: a DataFrame, a function from a DataFrame to one number, the number of replicates, a
     seed, and optionally a ``cluster`` column. With ``cluster``, whole clusters are drawn with
     replacement (every row of a drawn trust comes along), which keeps the dependence between a
-    trust's repeated rows; without it, rows are drawn. Replicates where the statistic is not
-    finite (e.g. a constant resample) are kept as NaN.
+    trust's repeated rows; without it, rows are drawn (see :func:`resample_indices`).
+    Replicates where the statistic is not finite (e.g. a constant resample) are kept as NaN.
     Out: a float array of length ``reps``; the same seed gives the same array.
     """
-    if reps < 1:
-        raise ValueError(f"reps must be a positive number of replicates, got {reps!r}.")
-    rng = np.random.default_rng(seed)
-    out = np.empty(reps, dtype=float)
-    if cluster is None:
-        n = len(data)
-        for i in range(reps):
-            sample = data.iloc[rng.integers(0, n, size=n)]
-            out[i] = statistic(sample)
-        return out
-    _complete(data, [cluster])
-    labels = np.sort(data[cluster].dropna().unique())
-    positions = {label: np.flatnonzero(data[cluster].to_numpy() == label) for label in labels}
-    for i in range(reps):
-        drawn = rng.choice(labels, size=len(labels), replace=True)
-        rows = np.concatenate([positions[label] for label in drawn])
-        out[i] = statistic(data.iloc[rows])
-    return out
+    if cluster is not None:
+        data = _complete(data, [cluster])
+    labels = data[cluster].to_numpy() if cluster is not None else None
+    samples = resample_indices(len(data), reps, seed, labels)
+    return np.array([statistic(data.iloc[rows]) for rows in samples], dtype=float)
 
 
 def percentile_interval(replicates: np.ndarray, conf: float = 0.95) -> tuple[float, float]:
@@ -178,15 +201,10 @@ def correlation(
     if ci == "fisher":
         low, high = fisher_z_interval(r, n, conf, method)
     else:
-        pairs = pd.DataFrame({"x": xs, "y": ys}, index=rows.index)
-        if cluster:
-            pairs["cluster"] = rows[cluster].to_numpy()
-
-        def stat(sample: pd.DataFrame) -> float:
-            a, b = sample["x"].to_numpy(), sample["y"].to_numpy()
-            return _corr(a, b, method) if np.ptp(a) > 0 and np.ptp(b) > 0 else np.nan
-
-        replicates = bootstrap(pairs, stat, reps, seed, "cluster" if cluster else None)
+        labels = rows[cluster].to_numpy() if cluster else None
+        replicates = np.array(
+            [_corr(xs[i], ys[i], method) for i in resample_indices(n, reps, seed, labels)]
+        )
         low, high = percentile_interval(replicates, conf)
     return pd.Series(
         {"x": x, "y": y, "method": method, "n": n, "r": r, "ci_low": low, "ci_high": high,
