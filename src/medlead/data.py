@@ -1,4 +1,4 @@
-"""Fetch the book's public source files by name: pinned URL, SHA-256 check, cache, offline mirror.
+"""Fetch the book's public source files by id: pinned URL, SHA-256 check, cache, offline mirror.
 
 Every file the book reads is listed in ``data/sources.yml`` with an id (``<family>/<file name>``),
 a URL pinned to a commit, its SHA-256 and its size. :func:`fetch` returns a verified local copy:
@@ -27,6 +27,9 @@ from medlead import paths
 
 MANIFEST_PATH: Path = paths.DATA_DIR / "sources.yml"
 
+# pooch reports every download at INFO level; notebooks and tests should stay quiet.
+pooch.get_logger().setLevel("WARNING")
+
 
 class DataError(Exception):
     """A source file is unknown, missing, truncated, corrupt or malformed.
@@ -44,6 +47,7 @@ class Source:
     url: str
     sha256: str
     size: int
+    contains: str = ""
 
     @property
     def url_path(self) -> str:
@@ -55,14 +59,69 @@ class Source:
         return self.url_path.rsplit("/", 1)[-1]
 
 
+@dataclass(frozen=True)
+class Family:
+    """Metadata shared by every file of one source family (``families:`` in the manifest)."""
+
+    name: str
+    title: str
+    publisher: str
+    licence: str
+    status: str  # "official" or "derived"
+    description: str
+    citation: tuple[str, ...]
+
+
+FAMILY_FIELDS: tuple[str, ...] = (
+    "title", "publisher", "licence", "status", "description", "citation"
+)
+STATUSES: tuple[str, ...] = ("official", "derived")
+
+
 @lru_cache(maxsize=4)
-def _read_manifest(path: Path) -> dict[str, Source]:
+def _load_yaml(path: Path) -> object:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise DataError(f"The source manifest {path} is missing.") from exc
+        raise DataError(
+            f"The source manifest {path} is missing; restore data/sources.yml from git."
+        ) from exc
     except yaml.YAMLError as exc:
         raise DataError(f"The source manifest {path} is not valid YAML: {exc}") from exc
+
+
+@lru_cache(maxsize=4)
+def _read_families(path: Path) -> dict[str, Family]:
+    raw = _load_yaml(path)
+    entries = raw.get("families") if isinstance(raw, dict) else None
+    if not isinstance(entries, dict):
+        raise DataError(f"The source manifest {path} has no 'families:' mapping.")
+    result: dict[str, Family] = {}
+    for name, entry in entries.items():
+        missing = [k for k in FAMILY_FIELDS if not isinstance(entry, dict) or k not in entry]
+        if missing:
+            raise DataError(f"Family {name!r} in {path} lacks {', '.join(missing)}.")
+        if entry["status"] not in STATUSES:
+            raise DataError(
+                f"Family {name!r} in {path} has status {entry['status']!r}; "
+                f"expected one of {', '.join(STATUSES)}."
+            )
+        citation = entry["citation"]
+        result[str(name)] = Family(
+            name=str(name),
+            title=str(entry["title"]),
+            publisher=str(entry["publisher"]),
+            licence=str(entry["licence"]),
+            status=str(entry["status"]),
+            description=" ".join(str(entry["description"]).split()),
+            citation=tuple(citation) if isinstance(citation, list) else (str(citation),),
+        )
+    return result
+
+
+@lru_cache(maxsize=4)
+def _read_manifest(path: Path) -> dict[str, Source]:
+    raw = _load_yaml(path)
     entries = raw.get("files") if isinstance(raw, dict) else None
     if not isinstance(entries, list):
         raise DataError(f"The source manifest {path} has no 'files:' list.")
@@ -77,6 +136,7 @@ def _read_manifest(path: Path) -> dict[str, Source]:
             url=str(entry["url"]),
             sha256=str(entry["sha256"]).lower(),
             size=int(entry["size"]),
+            contains=str(entry.get("contains", "")),
         )
         if source.id in sources:
             raise DataError(f"The id {source.id!r} appears twice in {path}.")
@@ -87,6 +147,21 @@ def _read_manifest(path: Path) -> dict[str, Source]:
 def manifest(path: Path | None = None) -> dict[str, Source]:
     """Return every source listed in the manifest, keyed by id."""
     return _read_manifest(Path(path) if path else MANIFEST_PATH)
+
+
+def families(path: Path | None = None) -> dict[str, Family]:
+    """Return the metadata of every source family (publisher, licence, status...), keyed by name."""
+    return _read_families(Path(path) if path else MANIFEST_PATH)
+
+
+def family(name: str) -> Family:
+    """Return the metadata of one source family; raise :class:`DataError` if it is unknown."""
+    known = families()
+    if name not in known:
+        raise DataError(
+            f"No source family {name!r} in {MANIFEST_PATH}; known: {', '.join(sorted(known))}."
+        )
+    return known[name]
 
 
 def source(source_id: str) -> Source:
@@ -150,6 +225,12 @@ def fetch(source_id: str) -> Path:
     if target.is_file() and target.stat().st_size == src.size and _hash_ok(target, src):
         return target
     mirror = paths.mirror_dir()
+    if mirror is not None and not mirror.is_dir():
+        raise DataError(
+            f"{src.id}: MEDLEAD_DATA_MIRROR names {mirror}, which is not a folder. Point it at "
+            "the offline mirror (from the repository root: ../shared/data/mirror) or unset it "
+            "to download."
+        )
     downloader = _mirror_downloader(mirror, src) if mirror else None
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
