@@ -297,3 +297,15 @@ def test_holm_matches_statsmodels_and_keeps_nan():
     assert np.isnan(adjusted[2])
     # by hand: sorted 0.01, 0.03, 0.04, 0.5 times 4, 3, 2, 1 -> 0.04, 0.09, 0.09 (monotone), 0.5
     np.testing.assert_allclose(adjusted[[0, 3, 1, 4]], [0.04, 0.09, 0.09, 0.5])
+
+
+# --- formatting for prose ------------------------------------------------------------------
+
+
+def test_format_estimate_uses_a_true_minus_and_the_level():
+    assert stats.format_estimate(0.5106, 0.3609, 0.6346) == "0.51 (95% CI 0.36 to 0.63)"
+    assert stats.format_estimate(-0.34, -0.49, -0.17, conf=0.9) == (
+        "\u22120.34 (90% CI \u22120.49 to \u22120.17)"
+    )
+    assert stats.format_number(-0.001, 2) == "0.00"
+    assert stats.format_number(float("nan")) == "n/a"

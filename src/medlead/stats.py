@@ -418,3 +418,25 @@ def holm_adjust(p_values: Sequence[float] | pd.Series) -> np.ndarray:
     adjusted = np.minimum(1.0, np.maximum.accumulate(p[order] * (m - np.arange(m))))
     out[order] = adjusted
     return out
+
+
+def format_number(value: float, digits: int = 2) -> str:
+    """A number for prose: fixed ``digits`` decimals and a true minus sign (U+2212)."""
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    text = f"{value:.{digits}f}"
+    if text.startswith("-") and float(text) == 0:
+        text = text[1:]
+    return text.replace("-", "\u2212")
+
+
+def format_estimate(
+    estimate: float, low: float, high: float, digits: int = 2, conf: float = 0.95
+) -> str:
+    """An estimate with its interval for prose: ``"0.51 (95% CI 0.36 to 0.63)"``."""
+    _check_conf(conf)
+    level = f"{conf * 100:g}%"
+    return (
+        f"{format_number(estimate, digits)} ({level} CI {format_number(low, digits)} to "
+        f"{format_number(high, digits)})"
+    )
