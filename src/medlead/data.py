@@ -20,15 +20,23 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import pooch
 import yaml
 
 from medlead import paths
 
 MANIFEST_PATH: Path = paths.DATA_DIR / "sources.yml"
 
-# pooch reports every download at INFO level; notebooks and tests should stay quiet.
-pooch.get_logger().setLevel("WARNING")
+# The C YAML loader, where PyYAML has it, reads the manifest several times faster.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _pooch():
+    """Import pooch on first use (it is slow to import and not needed to read the manifest)."""
+    import pooch
+
+    # pooch reports every download at INFO level; notebooks and tests should stay quiet.
+    pooch.get_logger().setLevel("WARNING")
+    return pooch
 
 
 class DataError(Exception):
@@ -81,7 +89,7 @@ STATUSES: tuple[str, ...] = ("official", "derived")
 @lru_cache(maxsize=4)
 def _load_yaml(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except FileNotFoundError as exc:
         raise DataError(
             f"The source manifest {path} is missing; restore data/sources.yml from git."
@@ -234,7 +242,7 @@ def fetch(source_id: str) -> Path:
     downloader = _mirror_downloader(mirror, src) if mirror else None
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fetched = pooch.retrieve(
+        fetched = _pooch().retrieve(
             url=src.url,
             known_hash=f"sha256:{src.sha256}",
             fname=target.name,
@@ -262,7 +270,7 @@ def fetch(source_id: str) -> Path:
 
 @lru_cache(maxsize=256)
 def _verified(path_str: str, mtime_ns: int, size: int, sha256: str) -> bool:
-    return pooch.file_hash(path_str, alg="sha256") == sha256
+    return _pooch().file_hash(path_str, alg="sha256") == sha256
 
 
 def _hash_ok(path: Path, src: Source) -> bool:

@@ -7,7 +7,8 @@ September 2017 staff counts fall inside the financial year of the same number.
 
 Nothing is filled in: a value appears only in the year its source gives it. The one deliberate
 exception is spelled out in the columns themselves: a CQC rating stays in force until the next
-one, so ``cqc_overall`` is the rating in force at the end of the year and ``cqc_overall_date``
+one, so ``cqc_overall`` is the rating in force at the end of the year (from the ratings known in
+the derived file of early 2019 and the official file of September 2018) and ``cqc_overall_date``
 says when it was published.
 
 The panel is memoised within a process and cached on disk (a pickle in
@@ -25,23 +26,27 @@ from pathlib import Path
 import pandas as pd
 
 from medlead import data, paths
-from medlead.sources import asaria, cqc, ods, staff_survey, workforce
+
+# The loaders (and pandera with them) are imported only when the panel is built, so that a warm
+# call, served from the disk cache, stays fast.
 
 PANEL_YEARS: tuple[int, ...] = tuple(range(2009, 2020))
 
-#: Every source file the panel reads.
+#: Every source file the panel reads (the same ids as the loaders' constants; a test checks).
 PANEL_SOURCES: tuple[str, ...] = (
-    asaria.PROVIDERS_ID,
-    asaria.HEE_REGIONS_ID,
-    asaria.MANAGERS_ID,
-    asaria.CONSULTANTS_ID,
-    asaria.ALL_STAFF_ID,
-    asaria.SHMI_ID,
-    asaria.STAFF_SURVEY_ID,
-    asaria.CQC_ID,
-    ods.ETR_ID,
-    staff_survey.SURVEY_2019_ID,
-    workforce.HCHS_ID,
+    "asaria-panel/nhs_provider.csv",
+    "asaria-panel/hee_region.csv",
+    "asaria-panel/managers_simple_def.csv",
+    "asaria-panel/consultants_simple_def.csv",
+    "asaria-panel/all_staff_simple_def.csv",
+    "asaria-panel/shmi.csv",
+    "asaria-panel/NHS_SS_management.csv",
+    "asaria-panel/CQC_ratings.csv",
+    "cqc-ratings-2018/CQC score 3 September 2018 Latest ratings.xlsx",
+    "ods-trusts/etr.csv",
+    "staff-survey-2019/ST19-Organisation-Data-2019-Only-v1f.xlsx",
+    "nhs-workforce-2017-2018/hchs-staff-by-staff-group-nationality-and-organisation-"
+    "september-2017-and-june-2018_ah2324.xlsx",
 )
 
 #: Column order of the panel; the data dictionary (Data appendix) describes each.
@@ -51,7 +56,8 @@ PANEL_COLUMNS: tuple[str, ...] = (
     "ss_q8a_agree_pct", "ss_q8b_agree_pct", "ss_q8c_agree_pct", "ss_q8d_agree_pct",
     "cqc_overall", "cqc_overall_date", "cqc_well_led", "cqc_well_led_date",
     "staff_engagement_2019",
-    *workforce.PANEL_STAFF_GROUPS.values(),
+    "nhsd_doctors_fte_2017", "nhsd_nurses_fte_2017", "nhsd_managers_fte_2017",
+    "nhsd_senior_managers_fte_2017",
 )
 
 _CODE_FILES = ("panel.py", "sources/asaria.py", "sources/cqc.py", "sources/ods.py",
@@ -68,6 +74,8 @@ def trusts() -> pd.DataFrame:
     ``nhse_region`` (NHS England region c. 2016 from the ODS file; missing for trusts not in it)
     and ``foundation_trust`` (the name in ``nhs_provider.csv`` contains "Foundation Trust").
     """
+    from medlead.sources import asaria, ods
+
     providers = asaria.load_providers()
     providers = providers[providers["trust_type"].notna()]
     regions = asaria.load_hee_regions()
@@ -84,6 +92,8 @@ def trusts() -> pd.DataFrame:
 
 def _senior_manager_items() -> pd.DataFrame:
     """Percent agreeing or strongly agreeing with items 8a-8d, one column per item."""
+    from medlead.sources import asaria
+
     survey = asaria.load_staff_survey_management()
     senior = survey[survey["item"].isin(asaria.SENIOR_MANAGER_ITEMS)].copy()
     senior["agree"] = senior["pct_agree"] + senior["pct_strongly_agree"]
@@ -93,9 +103,44 @@ def _senior_manager_items() -> pd.DataFrame:
     return wide.reset_index()
 
 
+def known_cqc_ratings() -> pd.DataFrame:
+    """Every trust-level CQC rating found in either ratings file, once each.
+
+    The derived file (``asaria-panel/CQC_ratings.csv``) keeps the latest rating of each provider
+    as of early 2019; the official file of 3 September 2018 keeps the ratings then current, some
+    of which were superseded by the time of the derived file. Together they give, for each trust,
+    the ratings in force from September 2018 on and any rating then current. A rating in both
+    files must agree; otherwise :class:`medlead.data.DataError` is raised.
+    Out: ``org_code``, ``date``, ``population``, ``question``, ``rating``, ``file``.
+    """
+    from medlead.sources import asaria, cqc
+
+    derived = asaria.load_cqc_ratings().assign(file="asaria-panel")
+    official = (
+        cqc.load_latest_ratings_2018()
+        .rename(columns={"provider_id": "org_code"})
+        .assign(file="cqc-ratings-2018")
+    )
+    columns = ["org_code", "date", "population", "question", "rating", "file"]
+    both = pd.concat([derived[columns], official[columns]], ignore_index=True)
+    both = both[both["population"] == "Overall"]
+    key = ["org_code", "date", "question"]
+    conflicts = both.groupby(key, observed=True)["rating"].nunique()
+    if (conflicts > 1).any():
+        first = conflicts[conflicts > 1].index[0]
+        raise data.DataError(
+            f"{asaria.CQC_ID} and {cqc.LATEST_2018_ID} give different ratings for {first}; "
+            "one of the files has changed: fetch both again."
+        )
+    both["rating"] = both["rating"].astype(cqc.RATING_DTYPE)
+    return both.drop_duplicates(key).sort_values(key).reset_index(drop=True)
+
+
 def _cqc_in_force() -> pd.DataFrame:
-    """Overall and Well-led ratings in force at each year's end, for years the file covers."""
-    ratings = asaria.load_cqc_ratings()
+    """Overall and Well-led ratings in force at each year's end, for years the files cover."""
+    from medlead.sources import cqc
+
+    ratings = known_cqc_ratings()
     latest = ratings["date"].max()
     covered = [y for y in PANEL_YEARS if pd.Timestamp(y, 4, 1) <= latest]
     frames = []
@@ -107,6 +152,8 @@ def _cqc_in_force() -> pd.DataFrame:
 
 def _yearly_measures() -> list[pd.DataFrame]:
     """Every measure keyed by ``(org_code, year)``."""
+    from medlead.sources import asaria, staff_survey, workforce
+
     engagement = staff_survey.load_staff_survey_2019()[["org_code", "theme_engagement_2019"]]
     engagement = engagement.rename(columns={"theme_engagement_2019": "staff_engagement_2019"})
     engagement["year"] = 2019
@@ -126,6 +173,8 @@ def _yearly_measures() -> list[pd.DataFrame]:
 
 def build_trust_panel() -> pd.DataFrame:
     """Build the panel from the source files (no caching): see :func:`trust_panel`."""
+    from medlead.sources import cqc
+
     base = trusts()
     codes = set(base["org_code"])
     panel = None
