@@ -25,23 +25,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHILD = """
 import time
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 from medlead.panel import trust_panel
 panel = trust_panel()
-first = time.perf_counter() - start
+first, first_cpu = time.perf_counter() - start, time.process_time() - cpu
 start = time.perf_counter()
 trust_panel()
 second = time.perf_counter() - start
-print(f"{first:.4f} {second:.4f} {len(panel)}")
+print(f"{first:.4f} {second:.4f} {len(panel)} {first_cpu:.4f}")
 """
 
 
-def run_child(cache: Path) -> tuple[float, float, int]:
+def run_child(cache: Path) -> tuple[float, float, int, float]:
     env = dict(os.environ, MEDLEAD_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT / "src"))
     out = subprocess.run(
         [sys.executable, "-c", CHILD], env=env, check=True, capture_output=True, text=True
     ).stdout.split()
-    return float(out[0]), float(out[1]), int(out[2])
+    return float(out[0]), float(out[1]), int(out[2]), float(out[3])
 
 
 def main() -> None:
@@ -50,15 +50,19 @@ def main() -> None:
     args = parser.parse_args()
     if not os.environ.get("MEDLEAD_DATA_MIRROR"):
         sys.exit("Set MEDLEAD_DATA_MIRROR to the offline mirror (e.g. ../shared/data/mirror).")
-    cold, warm_disk, warm_memory = [], [], []
+    cold, warm_disk, warm_memory, cold_cpu, warm_cpu = [], [], [], [], []
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory() as folder:
-            first, second, rows = run_child(Path(folder))
+            first, second, rows, cpu = run_child(Path(folder))
             cold.append(first)
+            cold_cpu.append(cpu)
             warm_memory.append(second)
-            again, _, _ = run_child(Path(folder))
+            again, _, _, cpu = run_child(Path(folder))
             warm_disk.append(again)
-    print(f"trust_panel(): {rows} rows; {args.repeat} runs each; {os.cpu_count()} CPUs")
+            warm_cpu.append(cpu)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"trust_panel(): {rows} rows; {args.repeat} runs each; {os.cpu_count()} CPUs; "
+          f"load average {load} (other work on the machine slows the wall-clock times)")
     for name, times, goal in (
         ("cold (new process, empty cache, from mirror)", cold, 10.0),
         ("warm (new process, disk cache)", warm_disk, 1.0),
@@ -67,6 +71,8 @@ def main() -> None:
         median = statistics.median(times)
         print(f"{name:46s} median {median:7.3f} s  (min {min(times):.3f}, max {max(times):.3f})"
               f"  goal < {goal:g} s: {'met' if median < goal else 'NOT met'}")
+    print(f"CPU time of the process: cold {statistics.median(cold_cpu):.3f} s, "
+          f"warm from disk {statistics.median(warm_cpu):.3f} s (imports included)")
     print(f"cold / warm-disk ratio: {statistics.median(cold) / statistics.median(warm_disk):.1f}")
 
 

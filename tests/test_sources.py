@@ -181,3 +181,18 @@ def test_staff_survey_2019_keeps_trust_codes_only(tmp_path):
     tidy = staff_survey.load_staff_survey_2019(_xlsx(tmp_path, sheets))
     assert tidy["org_code"].tolist() == ["RA2"]
     assert tidy.loc[0, "theme_engagement_2019"] == 6.5
+
+
+def test_missing_file_is_named_with_the_fix(tmp_path):
+    missing = tmp_path / "gone.csv"
+    with pytest.raises(DataError, match=r"asaria-panel/shmi.csv .*gone.csv\): no such file"):
+        asaria.load_shmi(missing)
+    with pytest.raises(DataError, match=r"ods-trusts/etr.csv .*no such file"):
+        ods.load_etr(missing)
+
+
+def test_empty_file_is_reported(tmp_path):
+    with pytest.raises(DataError, match=r"etr.csv.*cannot be read as a UTF-8 CSV"):
+        ods.load_etr(_write(tmp_path, "etr.csv", ""))
+    with pytest.raises(DataError, match=r"managers_simple_def.csv.*cannot be read"):
+        asaria.load_managers(_write(tmp_path, "m.csv", ""))

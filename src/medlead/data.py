@@ -1,4 +1,4 @@
-"""Fetch the book's public source files by id: pinned URL, SHA-256 check, cache, offline mirror.
+"""Fetch the book's public source files by name: pinned URL, SHA-256 check, cache, offline mirror.
 
 Every file the book reads is listed in ``data/sources.yml`` with an id (``<family>/<file name>``),
 a URL pinned to a commit, its SHA-256 and its size. :func:`fetch` returns a verified local copy:
@@ -15,6 +15,7 @@ moves it into place only once the hash matches, so the cache never holds a parti
 from __future__ import annotations
 
 import shutil
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +33,11 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def _pooch():
     """Import pooch on first use (it is slow to import and not needed to read the manifest)."""
-    import pooch
+    with warnings.catch_warnings():
+        # pooch imports tqdm.auto, which warns in notebooks without ipywidgets; no progress
+        # bar is ever shown here.
+        warnings.simplefilter("ignore")
+        import pooch
 
     # pooch reports every download at INFO level; notebooks and tests should stay quiet.
     pooch.get_logger().setLevel("WARNING")

@@ -20,8 +20,16 @@ TRUST_CODE_PATTERN = r"^[A-Z0-9]{3}$"
 
 
 def resolve(source_id: str, path: Path | str | None) -> Path:
-    """Return ``path`` if given, else the verified local copy of ``source_id``."""
-    return Path(path) if path is not None else fetch(source_id)
+    """Return ``path`` if given (it must be a file), else the verified copy of ``source_id``."""
+    if path is None:
+        return fetch(source_id)
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(
+            f"{describe(source_id, path)}: no such file. Pass the path of a copy of this source, "
+            f"or no path to fetch it with medlead.data.fetch({source_id!r})."
+        )
+    return path
 
 
 def describe(source_id: str, path: Path) -> str:

@@ -37,7 +37,12 @@ def load_etr(path: Path | str | None = None) -> pd.DataFrame:
     region and dates are missing.
     """
     file = resolve(ETR_ID, path)
-    raw = pd.read_csv(file, header=None, dtype=str, encoding="utf-8-sig")
+    try:
+        raw = pd.read_csv(file, header=None, dtype=str, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(
+            f"{describe(ETR_ID, file)}: cannot be read as a UTF-8 CSV ({exc}). Fetch it again."
+        ) from exc
     if raw.shape[1] != ETR_COLUMN_COUNT:
         raise DataError(
             f"{describe(ETR_ID, file)}: expected {ETR_COLUMN_COUNT} columns without a header "
