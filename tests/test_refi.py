@@ -394,3 +394,18 @@ def test_creation_time_only_when_asked_and_still_schema_valid(tmp_path, monkeypa
     _assert_tables_equal(refi.read_qdpx(dated), refi.read_qdpx(plain))
     with pytest.raises(RefiError, match="not an ISO date-time"):
         refi.export_qdpx(fixture_tables(), tmp_path / "bad.qdpx", created="yesterday")
+
+
+def test_exports_a_source_without_any_coded_selection(tmp_path):
+    tables = fixture_tables()
+    tables["sources"] = pd.concat(
+        [
+            tables["sources"],
+            pd.DataFrame({"source_id": ["w3"], "name": ["C"], "text": ["Un\r\ncoded."]}),
+        ],
+        ignore_index=True,
+    )
+    path = refi.export_qdpx(tables, tmp_path / "out.qdpx")
+    back = refi.read_qdpx(path)
+    assert back["sources"]["text"].tolist()[-1] == "Un\ncoded."
+    assert len(back["segments"]) == 3

@@ -9,6 +9,7 @@ import nltk
 import pandas as pd
 import pytest
 from nltk.collocations import BigramAssocMeasures, BigramCollocationFinder
+from nltk.tokenize import RegexpTokenizer
 
 from medlead import text
 
@@ -32,6 +33,16 @@ def test_tokenize_splits_clitics_like_treebank_and_drops_punctuation():
         "we", "did", "n't", "know", "the", "nhs", "'s", "plan", "e.g", "3.5", "self-isolate",
     ]
     assert text.tokenize("") == []
+
+
+def test_tokenizer_matches_nltk_regexp_tokenizer():
+    sample = TURNS["text"].tolist() + ["", "PPE... ok", "It\u2019s the Trust\u2019s plan"]
+    reference = RegexpTokenizer(text.TOKEN_PATTERN)
+    for item in sample:
+        prepared = item.lower().replace("n't", " n't")
+        assert text.TOKENIZER.tokenize(prepared) == reference.tokenize(prepared)
+    assert text.tokenize_texts(sample) == [text.tokenize(t) for t in sample]
+    assert text.tokenize(sample[-1]) == ["it", "'s", "the", "trust", "'s", "plan"]
 
 
 def test_shipped_stopwords_are_documented_and_include_fillers():

@@ -223,8 +223,9 @@ def _check_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         )
         text, moved = normalise_newlines(_text(row.text), offsets)
         half = len(moved) // 2
-        segments.loc[mask, "start"] = moved[:half]
-        segments.loc[mask, "end"] = moved[half:]
+        if half:  # a source without selections has no offsets to move
+            segments.loc[mask, "start"] = moved[:half]
+            segments.loc[mask, "end"] = moved[half:]
         texts[sid] = text
     out["sources"]["text"] = out["sources"]["source_id"].map(lambda s: texts[_text(s)])
     for row in segments.itertuples():

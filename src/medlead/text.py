@@ -16,9 +16,11 @@ no downloaded NLTK data:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from importlib import resources
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -34,10 +36,28 @@ from scipy.stats import chi2
 #: ("self-isolate", "e.g", "3.5"). Punctuation and everything else is dropped.
 TOKEN_PATTERN = r"n't|'(?:s|re|ve|ll|d|m)\b|[a-z0-9]+(?:[-.][a-z0-9]+)*"
 
-#: The one tokeniser every function here uses.
-TOKENIZER = RegexpTokenizer(TOKEN_PATTERN)
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+class TrustedRegexpTokenizer(RegexpTokenizer):
+    """NLTK's ``RegexpTokenizer``, with its pattern compiled by the standard library's ``re``.
+
+    Since version 3.9 NLTK compiles every caller-supplied pattern through ``nltk.redos`` (the
+    third-party ``regex`` engine plus a 5-second timeout per call), a defence against patterns
+    that backtrack catastrophically. That guard makes tokenising a large corpus about four times
+    slower, and a single long text can hit the timeout. :data:`TOKEN_PATTERN` is fixed, written
+    here and linear (no nested quantifiers), so it is safe to compile directly. The tokens are the
+    same as ``RegexpTokenizer(TOKEN_PATTERN)``'s (a test checks this).
+    """
+
+    def _check_regexp(self) -> None:
+        if self._regexp is None:
+            self._regexp = re.compile(self._pattern, self._flags)
+
+
+#: The one tokeniser every function here uses.
+TOKENIZER = TrustedRegexpTokenizer(TOKEN_PATTERN)
+
+_CURLY_APOSTROPHES = ("\u2019", "\u2018", "\u02bc")
 
 #: Critical values of G² (one degree of freedom) for the usual significance levels.
 G2_CRITICAL: dict[float, float] = {0.05: 3.84, 0.01: 6.63, 0.001: 10.83, 0.0001: 15.13}
@@ -47,14 +67,22 @@ class TextError(ValueError):
     """Input to a text function is unusable (empty, missing columns...); the message says how."""
 
 
+def _prepare(text: str) -> str:
+    text = text.lower()
+    if not text.isascii():  # str.replace is much faster than str.translate on long texts
+        for curly in _CURLY_APOSTROPHES:
+            text = text.replace(curly, "'")
+    return text.replace("n't", " n't")
+
+
 def tokenize(text: str) -> list[str]:
     """Split text into lower-cased word tokens with :data:`TOKENIZER` (curly apostrophes → ')."""
-    return TOKENIZER.tokenize(text.lower().translate(_APOSTROPHES).replace("n't", " n't"))
+    return TOKENIZER.tokenize(_prepare(text))
 
 
 def tokenize_texts(texts: Iterable[str]) -> list[list[str]]:
     """Tokenise each text separately (so no token spans two turns); one list per text."""
-    return [tokenize(t) for t in texts]
+    return [TOKENIZER.tokenize(_prepare(t)) for t in texts]
 
 
 # --- stopwords --------------------------------------------------------------------------------
@@ -92,8 +120,9 @@ class TokenIndex:
 
     Built once from a DataFrame of turns (any columns; ``text`` is tokenised, or pass ``tokens``,
     one list per row). ``tokens`` is the flat token list, ``turn_starts[i]`` the position of turn
-    ``i``'s first token, and :meth:`positions` returns, for a word, the sorted flat positions
-    where it occurs: a dictionary lookup and an array slice, however large the corpus.
+    ``i``'s first token; every token is also coded as an integer (its index in the vocabulary),
+    so :meth:`positions` finds a word's positions with a dictionary lookup and one vectorised
+    comparison, however large the corpus.
     """
 
     def __init__(
@@ -110,22 +139,28 @@ class TokenIndex:
         lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
         self.turn_starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
         self.turn_lengths = lengths
-        self.tokens: list[str] = [tok for turn in tokens for tok in turn]
+        self.tokens: list[str] = list(chain.from_iterable(tokens))
         codes, vocabulary = pd.factorize(np.asarray(self.tokens, dtype=object), sort=False)
+        self._codes = codes
         self._code = {word: i for i, word in enumerate(vocabulary)}
-        self._order = np.argsort(codes, kind="stable")
-        counts = np.bincount(codes, minlength=len(vocabulary))
-        self._bounds = np.concatenate(([0], np.cumsum(counts)))
+        self._positions: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.tokens)
 
     def positions(self, word: str) -> np.ndarray:
-        """Return the sorted flat positions of a (lower-case) token; empty if it never occurs."""
-        code = self._code.get(word)
-        if code is None:
-            return np.empty(0, dtype=np.int64)
-        return self._order[self._bounds[code] : self._bounds[code + 1]]
+        """Return the sorted flat positions of a (lower-case) token; empty if it never occurs.
+
+        The token's integer code is looked up in the vocabulary and its positions found with one
+        vectorised comparison over the code array (then remembered).
+        """
+        found = self._positions.get(word)
+        if found is None:
+            code = self._code.get(word)
+            found = (np.flatnonzero(self._codes == code) if code is not None
+                     else np.empty(0, dtype=np.int64))
+            self._positions[word] = found
+        return found
 
     def phrase_positions(self, phrase: Sequence[str]) -> np.ndarray:
         """Positions where the tokens of ``phrase`` occur in a row, inside one turn."""
