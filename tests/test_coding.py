@@ -75,6 +75,44 @@ def test_hits_record_code_pattern_and_offsets_in_turn_and_source(tiny_hits):
     assert not ((hits.turn_id == "d-0003") & (hits.code == "food")).any()
 
 
+def _plain_hits(turns: pd.DataFrame, book: pd.DataFrame) -> list[tuple]:
+    """Reference: the original case-insensitive alternation, run turn by turn."""
+    patterns = {row.code: row.patterns for row in book[book["level"] == "code"].itertuples()}
+    found = []
+    for turn_id, text in zip(turns["turn_id"], turns["text"], strict=True):
+        for code, regex in coding.compile_codes(book).items():
+            for m in regex.finditer(text):
+                pattern = patterns[code][int(m.lastgroup[1:])]
+                found.append((turn_id, code, pattern, m.start(), m.end(), m.group()))
+    return sorted(found)
+
+
+def _as_tuples(hits: pd.DataFrame) -> list[tuple]:
+    columns = ["turn_id", "code", "pattern", "start", "end", "matched"]
+    return sorted(tuple(r) for r in hits[columns].itertuples(index=False))
+
+
+def test_fast_scan_gives_exactly_the_matches_of_the_original_patterns():
+    book = pd.DataFrame([
+        {"code": "t", "parent": "", "level": "theme", "label": "T", "patterns": [], "theme": "t"},
+        {"code": "ab", "parent": "t", "level": "code", "label": "AB", "theme": "t",
+         "patterns": [r"\ba b\b|\bb c\b", r"\bGMC\b"]},
+        {"code": "w", "parent": "t", "level": "code", "label": "W", "theme": "t",
+         "patterns": [r"\bstill (practis|practic)\w*\b", r"\b[A-Z]{2}\b"]},
+        {"code": "nob", "parent": "t", "level": "code", "label": "N", "theme": "t",
+         "patterns": [r"cat\b"]},  # no leading boundary: the plain path is used
+    ])
+    turns = pd.DataFrame({
+        "turn_id": ["a", "b", "c"],
+        "text": ["xa b c and a b; the GMC, gmcs and _GMC", "Still practising. bobcat cat",
+                 "NHS OK ok İstanbul A"],
+        "start": [0, 50, 100],
+    })
+    hits = coding.code_turns(turns, book)
+    assert _as_tuples(hits) == _plain_hits(turns, book)
+    assert ("a", "ab", r"\ba b\b|\bb c\b", 3, 6, "b c") in _as_tuples(hits)
+
+
 def test_code_turns_refuses_missing_columns_and_repeated_ids():
     with pytest.raises(CodingError, match="lacks the column"):
         coding.code_turns(tiny_turns().drop(columns=["start"]), tiny_codebook())
@@ -197,6 +235,12 @@ def test_real_hits_slice_the_turn_and_the_day_source_to_the_matched_words(real):
             assert source[hit.source_start:hit.source_end] == hit.matched
 
 
+def test_real_hits_equal_the_plain_per_turn_scan_on_two_days(real):
+    turns, _, book, _ = real
+    days = turns[turns.hearing_date.isin(["2024-10-08", "2024-11-07"])]
+    assert _as_tuples(coding.code_turns(days, book)) == _plain_hits(days, book)
+
+
 def test_cached_hits_equal_fresh_hits_on_a_day(real):
     _, witnesses, book, _ = real
     one_day = witnesses[witnesses.hearing_date == "2024-11-07"]
@@ -247,3 +291,11 @@ def test_coded_corpus_exports_valid_qdpx_and_reads_back_the_same_tables(real, tm
     assert again.read_bytes() == path.read_bytes()
     qdc = refi.export_qdc(tables["codes"], tmp_path / "codebook.qdc")  # validates Codebook.xsd
     assert qdc.stat().st_size > 0
+
+
+def test_framework_markdown_lists_each_group_with_counts_and_quotes(tiny_hits):
+    frame = coding.framework_matrix(tiny_turns(), tiny_hits, tiny_codebook(), max_words=5, seed=3)
+    text = coding.framework_markdown(frame, groups=["nhs_manager"])
+    assert text.splitlines()[0] == "**Nhs manager**"
+    assert "- *Money* (1 turns): “food costs ten pounds.” — Ms B, turn d-0004" in text
+    assert "- *Animals* (1 turns): “" in text and "Dr A" not in text
