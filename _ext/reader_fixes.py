@@ -1,0 +1,56 @@
+"""Small fixes to the HTML that Jupyter Book 1 writes, so pages load cleanly and pass axe-core.
+
+Loaded from `_config.yml` (`sphinx: local_extensions: reader_fixes: _ext/`) and checked by the browser
+tests in `tests/browser/`. Each fix works on every page, including chapters added later:
+
+- Inline scripts added with `app.add_js_file(None, body=...)` (sphinx-thebe's configuration) are
+  written twice by Sphinx 7.4, so the browser reports "Identifier 'THEBE_JS_URL' has already been
+  declared" on every page. Duplicate scripts are dropped.
+- Docutils marks each bibliography entry `role="doc-biblioentry"` inside a `role="list"` container;
+  that role is deprecated in DPUB-ARIA 1.1 and is not a list item, so axe reports the critical
+  violation `aria-required-children`. Entries get `role="listitem"` instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+
+def _script_key(script: Any) -> tuple:
+    filename = getattr(script, "filename", script) or ""
+    attributes = tuple(sorted(getattr(script, "attributes", {}).items()))
+    return (filename, attributes)
+
+
+def drop_duplicate_scripts(script_files: list) -> None:
+    """Remove later copies of the same script (same file or body, same attributes), in place."""
+    seen: set[tuple] = set()
+    kept = []
+    for script in script_files:
+        key = _script_key(script)
+        if key not in seen:
+            seen.add(key)
+            kept.append(script)
+    script_files[:] = kept
+
+
+def fix_body_roles(body: str) -> str:
+    """Give bibliography entries a role that a `role="list"` container may hold."""
+    return body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def _on_page_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
+    if isinstance(context.get("script_files"), list):
+        drop_duplicate_scripts(context["script_files"])
+    if isinstance(context.get("body"), str):
+        context["body"] = fix_body_roles(context["body"])
+
+
+def setup(app: Sphinx) -> dict:
+    # Late priority: run after the theme and other extensions have added their scripts.
+    app.connect("html-page-context", _on_page_context, priority=900)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
