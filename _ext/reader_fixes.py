@@ -1,7 +1,7 @@
 """Small fixes to the HTML that Jupyter Book 1 writes, so pages load cleanly and pass axe-core.
 
-Loaded from `_config.yml` (`sphinx: local_extensions: reader_fixes: _ext/`) and checked by the browser
-tests in `tests/browser/`. Each fix works on every page, including chapters added later:
+Loaded from `_config.yml` (`sphinx: local_extensions: reader_fixes: _ext/`) and checked by the
+browser tests in `tests/browser/`. Each fix works on every page, including chapters added later:
 
 - Inline scripts added with `app.add_js_file(None, body=...)` (sphinx-thebe's configuration) are
   written twice by Sphinx 7.4, so the browser reports "Identifier 'THEBE_JS_URL' has already been

@@ -45,7 +45,7 @@ def base_url(site_dir: Path):
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium, headless, driven by Playwright (fails with the install command if missing)."""
+    """Debian's Chromium, headless via Playwright; fails with the install command if missing."""
     if not AXE_JS.is_file():
         pytest.fail(
             f"axe-core is missing ({AXE_JS}); install it with: npm ci --prefix tests/browser",

@@ -1,7 +1,7 @@
 """Check the built book the way a reader's browser meets it.
 
-The pieces here are used by the browser tests (``test_site.py``) and by the tests that break a copy of
-the site on purpose (``test_checker_catches_breakage.py``), so both run exactly the same checks:
+The pieces here are used by the browser tests (``test_site.py``) and by the tests that break a
+copy of the site on purpose (``test_checker_catches_breakage.py``), so both run the same checks:
 
 - ``serve(directory)`` serves a built site on 127.0.0.1 on a free port.
 - ``launch_chromium(playwright)`` starts Debian's Chromium headless (never a downloaded browser).
@@ -70,7 +70,8 @@ PROBLEM_KINDS = (
 def toc_docnames(repo_root: Path) -> list[str]:
     """Docnames of every page in the book's ``_toc.yml``, in table-of-contents order.
 
-    In: the repository root (holding ``_toc.yml``). Out: e.g. ``["book/index", "notebooks/history"]``.
+    In: the repository root (holding ``_toc.yml``).
+    Out: e.g. ``["book/index", "notebooks/history"]``.
     """
     from sphinx_external_toc.parsing import parse_toc_yaml
 
@@ -79,7 +80,7 @@ def toc_docnames(repo_root: Path) -> list[str]:
 
 
 def html_path(docname: str) -> str:
-    """The site-relative URL path of a docname's HTML page (``book/index`` -> ``book/index.html``)."""
+    """The site-relative path of a docname's page (``book/index`` -> ``book/index.html``)."""
     return f"{docname}.html"
 
 
@@ -93,7 +94,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @contextlib.contextmanager
 def serve(directory: Path) -> Iterator[str]:
-    """Serve ``directory`` over HTTP on 127.0.0.1 on a free port; yield its base URL (ends in ``/``)."""
+    """Serve ``directory`` on 127.0.0.1 on a free port; yield its base URL (ending in ``/``)."""
     handler = functools.partial(_QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -156,12 +157,14 @@ _COLLECT_JS = """
     attr_src: img.getAttribute('src'),
     alt: img.getAttribute('alt'),
     content: !!img.closest('article, .bd-article, main'),
-    decorative: img.getAttribute('role') === 'presentation' || img.getAttribute('aria-hidden') === 'true',
+    decorative: img.getAttribute('role') === 'presentation'
+      || img.getAttribute('aria-hidden') === 'true',
     html: img.outerHTML.slice(0, 200),
   }));
   const maths = {
     expected: document.querySelectorAll('.math').length,
-    typeset: [...document.querySelectorAll('.math')].filter(e => e.querySelector('mjx-container')).length,
+    typeset: [...document.querySelectorAll('.math')]
+      .filter(e => e.querySelector('mjx-container')).length,
   };
   return {links, images, maths, title: document.title};
 }
@@ -348,7 +351,9 @@ def problems(result: PageVisit, resources: ResourceChecker) -> dict[str, list[st
                 found["alt text"].append(f"{image['attr_src']}: {why}")
     expected, typeset = result.maths.get("expected", 0), result.maths.get("typeset", 0)
     if expected and typeset < expected:
-        found["maths not typeset"].append(f"{expected} maths elements, {typeset} typeset by MathJax")
+        found["maths not typeset"].append(
+            f"{expected} maths elements, {typeset} typeset by MathJax"
+        )
     for violation in result.axe_violations:
         if violation["impact"] in BLOCKING_IMPACTS:
             found["accessibility"].append(

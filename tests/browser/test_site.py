@@ -1,9 +1,9 @@
 """The built book, as a reader's browser meets it (issue 9).
 
-Every page in `_toc.yml` is opened in headless Chromium from a server on 127.0.0.1 and must load with
-no console errors, no failed requests and no request leaving the machine; every internal link and
-image must resolve; content images need meaningful alt text; maths must be typeset (by the book's
-own MathJax copy); axe-core must find no serious or critical accessibility violations.
+Every page in `_toc.yml` is opened in headless Chromium from a server on 127.0.0.1 and must load
+with no console errors, no failed requests and no request leaving the machine; every internal
+link and image must resolve; content images need meaningful alt text; maths must be typeset (by
+the book's own MathJax copy); axe-core must find no serious or critical accessibility violations.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def test_no_serious_accessibility_violations(
 
 
 def test_every_toc_page_is_in_the_sidebar(browser, base_url: str):
-    """The site's index.html leads to the root page, whose navigation reaches every `_toc.yml` page."""
+    """index.html leads to the root page, whose navigation reaches every `_toc.yml` page."""
     from conftest import REPO_ROOT
 
     docnames = toc_docnames(REPO_ROOT)
@@ -85,7 +85,9 @@ def _search(browser, base_url: str, term: str) -> list[str]:
         page = context.new_page()
         page.goto(base_url + "search.html?q=" + urllib.parse.quote(term), wait_until="load")
         page.wait_for_selector("#search-results .search-summary", timeout=30_000)
-        hrefs = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(e => e.href)")
+        hrefs = page.eval_on_selector_all(
+            "#search-results ul.search li a", "els => els.map(e => e.href)"
+        )
     finally:
         context.close()
     return sorted({urllib.parse.urldefrag(h)[0].split("?")[0] for h in hrefs})
@@ -95,7 +97,9 @@ def test_search_finds_a_known_term(browser, base_url: str, page_visit_titles):
     """Searching for a word of a chapter's title lists that chapter (and nonsense finds nothing)."""
     docname, word = page_visit_titles
     found = _search(browser, base_url, word)
-    assert base_url + html_path(docname) in found, f"searching {word!r} did not list {docname}: {found}"
+    assert base_url + html_path(docname) in found, (
+        f"searching {word!r} did not list {docname}: {found}"
+    )
     assert _search(browser, base_url, "qzxjvwq") == []
 
 
@@ -103,6 +107,7 @@ def test_search_finds_a_known_term(browser, base_url: str, page_visit_titles):
 def page_visit_titles(site_dir) -> tuple[str, str]:
     """A (docname, word) pair: a longest word from the title of the last page in `_toc.yml`."""
     import lxml.html
+
     from conftest import REPO_ROOT
 
     docname = toc_docnames(REPO_ROOT)[-1]
