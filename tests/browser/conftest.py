@@ -11,15 +11,17 @@ import os
 from pathlib import Path
 
 import pytest
-from sitecheck import AXE_JS, ResourceChecker, launch_chromium, serve, toc_docnames
+from sitecheck import AXE_JS, REPO_ROOT, ResourceChecker, launch_chromium, serve, toc_docnames
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+#: Pages Sphinx writes besides those in `_toc.yml`; readers meet them too.
+GENERATED_PAGES = ["search", "genindex"]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrise `docname` over every page in `_toc.yml`, so new chapters are tested unasked."""
+    """Parametrise `docname` over every page in `_toc.yml` (so new chapters are tested unasked),
+    plus the search and index pages."""
     if "docname" in metafunc.fixturenames:
-        docnames = toc_docnames(REPO_ROOT)
+        docnames = toc_docnames(REPO_ROOT) + GENERATED_PAGES
         metafunc.parametrize("docname", docnames, ids=docnames)
 
 

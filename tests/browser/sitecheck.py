@@ -31,6 +31,8 @@ from pathlib import Path
 import lxml.html
 
 HERE = Path(__file__).resolve().parent
+#: The repository root (holding `_toc.yml`).
+REPO_ROOT = HERE.parents[1]
 AXE_JS = HERE / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("MEDLEAD_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

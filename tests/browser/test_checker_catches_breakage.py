@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 from sitecheck import (
     PROBLEM_KINDS,
+    REPO_ROOT,
     ResourceChecker,
     alt_text_problem,
     html_path,
@@ -26,8 +27,6 @@ from sitecheck import (
     toc_docnames,
     visit,
 )
-
-from conftest import REPO_ROOT
 
 PROBE_ALT = "A small blue square, drawn only to test the book's checks."
 #: The probe's images: (file name, how its <img> is written, or None for the intact one).

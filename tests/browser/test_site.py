@@ -11,7 +11,16 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
-from sitecheck import PageVisit, ResourceChecker, html_path, problems, report, toc_docnames, visit
+from sitecheck import (
+    REPO_ROOT,
+    PageVisit,
+    ResourceChecker,
+    html_path,
+    problems,
+    report,
+    toc_docnames,
+    visit,
+)
 
 _visits: dict[str, PageVisit] = {}
 
@@ -60,8 +69,6 @@ def test_no_serious_accessibility_violations(
 
 def test_every_toc_page_is_in_the_sidebar(browser, base_url: str):
     """index.html leads to the root page, whose navigation reaches every `_toc.yml` page."""
-    from conftest import REPO_ROOT
-
     docnames = toc_docnames(REPO_ROOT)
     root_url = base_url + html_path(docnames[0])
     context = browser.new_context()
@@ -107,8 +114,6 @@ def test_search_finds_a_known_term(browser, base_url: str, page_visit_titles):
 def page_visit_titles(site_dir) -> tuple[str, str]:
     """A (docname, word) pair: a longest word from the title of the last page in `_toc.yml`."""
     import lxml.html
-
-    from conftest import REPO_ROOT
 
     docname = toc_docnames(REPO_ROOT)[-1]
     tree = lxml.html.parse(str(site_dir / html_path(docname)))
