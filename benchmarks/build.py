@@ -203,6 +203,9 @@ def measure(repo: Path, workdir: Path) -> list[Step]:
     """Run the build and test steps, then the other benchmark scripts, in a copy of ``repo``."""
     copy = workdir / "repo"
     copy_repo(repo, copy)
+    shared = repo.parent / "shared"
+    if shared.is_dir():  # the project reads ../shared/ (reference files, data mirror) from the root
+        (workdir / "shared").symlink_to(shared.resolve(), target_is_directory=True)
     env = environment(copy)
     jupyter_book = str(BIN / "jupyter-book")
     strict = ["-W", "-n", "--keep-going", "."]
@@ -287,12 +290,21 @@ def table(steps: list[Step]) -> str:
 
 
 def book_description(repo: Path) -> str:
-    """How big the book was: pages in `_toc.yml` and how many of them are notebooks."""
+    """How big the book was (pages in `_toc.yml`, notebooks) and which commit was measured."""
     from sphinx_external_toc.parsing import parse_toc_yaml
 
     docnames = list(parse_toc_yaml(repo / "_toc.yml"))
     notebooks = sum((repo / f"{d}.ipynb").is_file() for d in docnames)
-    return f"{len(docnames)} pages in `_toc.yml`, {notebooks} of them notebooks"
+    described = f"{len(docnames)} pages in `_toc.yml`, {notebooks} of them notebooks"
+    git = subprocess.run(
+        ["git", "-C", str(repo), "log", "-1", "--format=%h (%s)"], capture_output=True, text=True
+    )
+    if git.returncode == 0 and git.stdout.strip():
+        dirty = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain"], capture_output=True, text=True
+        ).stdout.strip()
+        described += f", at commit {git.stdout.strip()}" + (" with local changes" if dirty else "")
+    return described
 
 
 def pytest_summary(steps: list[Step]) -> str:
