@@ -11,10 +11,22 @@ import os
 from pathlib import Path
 
 import pytest
-from sitecheck import AXE_JS, REPO_ROOT, ResourceChecker, launch_chromium, serve, toc_docnames
+from sitecheck import (
+    AXE_JS,
+    REPO_ROOT,
+    PageVisit,
+    ResourceChecker,
+    html_path,
+    launch_chromium,
+    serve,
+    toc_docnames,
+    visit_all,
+)
 
 #: Pages Sphinx writes besides those in `_toc.yml`; readers meet them too.
 GENERATED_PAGES = ["search", "genindex"]
+#: Chromiums visiting pages side by side (rendering and axe-core are single-threaded per page).
+BROWSER_WORKERS = int(os.environ.get("MEDLEAD_BROWSER_WORKERS", min(2, os.cpu_count() or 1)))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -76,3 +88,11 @@ def context(browser):
 def resources() -> ResourceChecker:
     """Shared cache of fetched site URLs for link and image checks."""
     return ResourceChecker()
+
+
+@pytest.fixture(scope="session")
+def visits(base_url: str, browser) -> dict[str, PageVisit | Exception]:
+    """Every page of the book visited once (see `sitecheck.visit`), keyed by docname."""
+    docnames = toc_docnames(REPO_ROOT) + GENERATED_PAGES
+    by_url = visit_all([base_url + html_path(d) for d in docnames], workers=BROWSER_WORKERS)
+    return {d: by_url[base_url + html_path(d)] for d in docnames}

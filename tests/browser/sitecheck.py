@@ -238,6 +238,41 @@ def visit(context, url: str, run_axe: bool = True) -> PageVisit:  # noqa: ANN001
     return result
 
 
+def visit_all(urls: list[str], workers: int = 2) -> dict[str, PageVisit | Exception]:
+    """Visit every URL, each in a fresh browser profile, with ``workers`` Chromiums side by side.
+
+    Each worker thread runs its own Playwright and Chromium (the sync API is per thread). A page
+    that cannot be visited maps to the exception raised, so one bad page does not hide the others.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from playwright.sync_api import sync_playwright
+
+    results: dict[str, PageVisit | Exception] = {}
+
+    def work(chunk: list[str]) -> None:
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            try:
+                for url in chunk:
+                    context = browser.new_context(viewport={"width": 1280, "height": 900})
+                    try:
+                        results[url] = visit(context, url)
+                    except Exception as error:  # noqa: BLE001 (reported per page by the tests)
+                        results[url] = error
+                    finally:
+                        context.close()
+            finally:
+                browser.close()
+
+    workers = max(1, min(workers, len(urls)))
+    chunks = [urls[i::workers] for i in range(workers)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in [pool.submit(work, chunk) for chunk in chunks]:
+            future.result()
+    return results
+
+
 # ---------------------------------------------------------------------------------- judgements
 
 

@@ -19,22 +19,16 @@ from sitecheck import (
     problems,
     report,
     toc_docnames,
-    visit,
 )
-
-_visits: dict[str, PageVisit] = {}
 
 
 @pytest.fixture()
-def page_visit(docname: str, browser, base_url: str) -> PageVisit:
-    """The page's visit, made once per session (each test then checks one kind of problem)."""
-    if docname not in _visits:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        try:
-            _visits[docname] = visit(context, base_url + html_path(docname))
-        finally:
-            context.close()
-    return _visits[docname]
+def page_visit(docname: str, visits: dict) -> PageVisit:
+    """The page's visit (all pages are visited once per session; each test checks one kind)."""
+    result = visits[docname]
+    if isinstance(result, Exception):
+        pytest.fail(f"{docname}: the browser could not visit the page: {result!r}", pytrace=False)
+    return result
 
 
 def _assert_none(docname: str, visit_: PageVisit, resources: ResourceChecker, *kinds: str) -> None:
