@@ -264,8 +264,10 @@ def _goal_text(step: Step) -> str:
     goal = GOALS.get(step.name)
     if goal is None:
         return "-"
-    met = step.seconds < goal and step.returncode == 0
-    return f"< {goal:.0f} s: {'met' if met else 'NOT met'}"
+    verdict = "met" if step.seconds < goal else "NOT met"
+    if step.returncode != 0:
+        verdict += f", but the step failed (exit {step.returncode})"
+    return f"< {goal:.0f} s: {verdict}"
 
 
 def table(steps: list[Step]) -> str:
