@@ -1,0 +1,409 @@
+"""Check the built book the way a reader's browser meets it.
+
+The pieces here are used by the browser tests (``test_site.py``) and by the tests that break a
+copy of the site on purpose (``test_checker_catches_breakage.py``), so both run the same checks:
+
+- ``serve(directory)`` serves a built site on 127.0.0.1 on a free port.
+- ``launch_chromium(playwright)`` starts Debian's Chromium headless (never a downloaded browser).
+- ``visit(context, url)`` loads one page, blocks and records every request that would leave the
+  machine, and returns what the reader's browser saw: console errors, failed requests, links,
+  images with their alt text, whether maths was typeset, and axe-core's serious/critical findings.
+- ``problems(visit, resources)`` turns a visit into readable problems, grouped by kind.
+- ``toc_docnames(repo_root)`` lists the book's pages from ``_toc.yml`` (never hard-coded).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import os
+import posixpath
+import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import lxml.html
+
+HERE = Path(__file__).resolve().parent
+#: The repository root (holding `_toc.yml`).
+REPO_ROOT = HERE.parents[1]
+AXE_JS = HERE / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = os.environ.get("MEDLEAD_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+#: axe-core impact levels that fail the book.
+BLOCKING_IMPACTS = {"serious", "critical"}
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".bmp", ".pdf")
+#: Alt texts that name the kind of thing instead of saying what it shows.
+GENERIC_ALT = {
+    "alt", "alt text", "chart", "diagram", "fig", "figure", "graph", "image", "img", "output",
+    "photo", "picture", "plot", "png", "screenshot", "svg", "untitled",
+}  # fmt: skip
+PROBLEM_KINDS = (
+    "console errors",
+    "failed requests",
+    "outside requests",
+    "broken links",
+    "broken images",
+    "alt text",
+    "maths not typeset",
+    "accessibility",
+)
+
+
+# ----------------------------------------------------------------------------------------- pages
+
+
+def toc_docnames(repo_root: Path) -> list[str]:
+    """Docnames of every page in the book's ``_toc.yml``, in table-of-contents order.
+
+    In: the repository root (holding ``_toc.yml``).
+    Out: e.g. ``["book/index", "notebooks/history"]``.
+    """
+    from sphinx_external_toc.parsing import parse_toc_yaml
+
+    site_map = parse_toc_yaml(repo_root / "_toc.yml")
+    return list(site_map.keys())
+
+
+def html_path(docname: str) -> str:
+    """The site-relative path of a docname's page (``book/index`` -> ``book/index.html``)."""
+    return f"{docname}.html"
+
+
+# ---------------------------------------------------------------------------------------- server
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib signature)
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` on 127.0.0.1 on a free port; yield its base URL (ending in ``/``)."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# --------------------------------------------------------------------------------------- browser
+
+
+def launch_chromium(playwright):  # noqa: ANN001, ANN201 (playwright types are optional here)
+    """Launch Debian's Chromium headless through Playwright.
+
+    Raises FileNotFoundError with the install command if the browser is missing.
+    """
+    if not Path(CHROMIUM).exists():
+        raise FileNotFoundError(
+            f"Chromium not found at {CHROMIUM}. Install Debian's package: "
+            "apt-get install -y --no-install-recommends chromium "
+            "(never `playwright install`), or set MEDLEAD_CHROMIUM to its path."
+        )
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def _is_local(url: str) -> bool:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme in ("data", "blob", "about"):
+        return True
+    return parts.hostname in LOCAL_HOSTS or f"[{parts.hostname}]" in LOCAL_HOSTS
+
+
+@dataclass
+class PageVisit:
+    """What the browser saw on one page."""
+
+    url: str
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    outside_requests: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    images: list[dict] = field(default_factory=list)
+    maths: dict = field(default_factory=dict)
+    axe_violations: list[dict] = field(default_factory=list)
+    title: str = ""
+
+
+_COLLECT_JS = """
+() => {
+  const here = location.origin;
+  const links = [...document.querySelectorAll('a[href]')]
+    .map(a => a.href)
+    .filter(h => { try { return new URL(h).origin === here; } catch (e) { return false; } });
+  const images = [...document.images].map(img => ({
+    src: img.currentSrc || img.src,
+    attr_src: img.getAttribute('src'),
+    alt: img.getAttribute('alt'),
+    content: !!img.closest('article, .bd-article, main'),
+    decorative: img.getAttribute('role') === 'presentation'
+      || img.getAttribute('aria-hidden') === 'true',
+    html: img.outerHTML.slice(0, 200),
+  }));
+  const maths = {
+    expected: document.querySelectorAll('.math').length,
+    typeset: [...document.querySelectorAll('.math')]
+      .filter(e => e.querySelector('mjx-container')).length,
+  };
+  return {links, images, maths, title: document.title};
+}
+"""
+
+_AXE_RUN_JS = """
+async () => {
+  const r = await axe.run(document, {resultTypes: ['violations']});
+  return r.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.slice(0, 5).map(n => n.target.join(' ')),
+  }));
+}
+"""
+
+
+def visit(context, url: str, run_axe: bool = True) -> PageVisit:  # noqa: ANN001
+    """Load ``url`` in a new page of the Playwright browser ``context`` and record what happened.
+
+    Every request to a host other than 127.0.0.1/localhost is blocked and recorded, so a page that
+    would fetch something from outside shows up as an outside request rather than hanging.
+    """
+    result = PageVisit(url=url)
+    page = context.new_page()
+
+    def on_route(route) -> None:  # noqa: ANN001
+        if _is_local(route.request.url):
+            route.continue_()
+        else:
+            result.outside_requests.append(route.request.url)
+            route.abort()
+
+    def on_console(message) -> None:  # noqa: ANN001
+        if message.type == "error":
+            where = message.location.get("url", "") if message.location else ""
+            result.console_errors.append(f"{message.text} ({where})")
+
+    def on_request_failed(request) -> None:  # noqa: ANN001
+        if _is_local(request.url):
+            result.failed_requests.append(f"{request.url}: {request.failure}")
+
+    def on_response(response) -> None:  # noqa: ANN001
+        if response.status >= 400:
+            result.failed_requests.append(f"{response.url}: HTTP {response.status}")
+
+    page.route("**/*", on_route)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: result.console_errors.append(f"uncaught: {error}"))
+    page.on("requestfailed", on_request_failed)
+    page.on("response", on_response)
+    try:
+        page.goto(url, wait_until="networkidle", timeout=60_000)
+        # MathJax typesets after load; wait for it where the page has it.
+        page.evaluate(
+            "async () => { if (window.MathJax && MathJax.startup && MathJax.startup.promise)"
+            " { await MathJax.startup.promise; } await document.fonts.ready; }"
+        )
+        page.wait_for_load_state("networkidle")
+        collected = page.evaluate(_COLLECT_JS)
+        result.links = collected["links"]
+        result.images = collected["images"]
+        result.maths = collected["maths"]
+        result.title = collected["title"]
+        if run_axe:
+            page.add_script_tag(path=str(AXE_JS))
+            result.axe_violations = page.evaluate(_AXE_RUN_JS)
+    finally:
+        page.close()
+    return result
+
+
+def visit_all(urls: list[str], workers: int = 2) -> dict[str, PageVisit | Exception]:
+    """Visit every URL, each in a fresh browser profile, with ``workers`` Chromiums side by side.
+
+    Each worker thread runs its own Playwright and Chromium (the sync API is per thread). A page
+    that cannot be visited maps to the exception raised, so one bad page does not hide the others.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from playwright.sync_api import sync_playwright
+
+    results: dict[str, PageVisit | Exception] = {}
+
+    def work(chunk: list[str]) -> None:
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            try:
+                for url in chunk:
+                    context = browser.new_context(viewport={"width": 1280, "height": 900})
+                    try:
+                        results[url] = visit(context, url)
+                    except Exception as error:  # noqa: BLE001 (reported per page by the tests)
+                        results[url] = error
+                    finally:
+                        context.close()
+            finally:
+                browser.close()
+
+    workers = max(1, min(workers, len(urls)))
+    chunks = [urls[i::workers] for i in range(workers)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in [pool.submit(work, chunk) for chunk in chunks]:
+            future.result()
+    return results
+
+
+# ---------------------------------------------------------------------------------- judgements
+
+
+def alt_text_problem(alt: str | None, src: str) -> str | None:
+    """Why ``alt`` is not meaningful alt text for the image at ``src``, or None if it is acceptable.
+
+    Rejects: a missing or empty alt, a file path, file name or URL (what Sphinx and myst-nb write
+    when no alt is given), the image's own file name, and one-word labels such as "figure".
+    """
+    if alt is None:
+        return "no alt attribute"
+    text = alt.strip()
+    if not text:
+        return "empty alt text"
+    lowered = text.lower()
+    src_name = posixpath.basename(urllib.parse.urlsplit(src).path).lower()
+    if (
+        lowered.endswith(IMAGE_SUFFIXES)
+        or lowered.startswith(("http:", "https:", "data:", "file:", "../", "./", "/", "_images"))
+        or (src_name and lowered == src_name)
+        or ("/" in text and " " not in text)
+        or ("\\" in text and " " not in text)
+    ):
+        return f"alt text is a file path or name ({text!r})"
+    if lowered.startswith("<figure size") or lowered.startswith("<matplotlib"):
+        return f"alt text is a Python repr ({text!r})"
+    if re.fullmatch(r"[\W_]*([a-z ]+?)[\s\d.:_-]*", lowered) and (
+        re.sub(r"[\W\d_]+", " ", lowered).strip() in GENERIC_ALT
+    ):
+        return f"alt text names no content ({text!r})"
+    if len(text.split()) < 2:
+        return f"alt text too short to describe the image ({text!r})"
+    return None
+
+
+class ResourceChecker:
+    """Fetches site URLs once each (only on 127.0.0.1) to check they exist and hold an anchor."""
+
+    def __init__(self) -> None:
+        self._status: dict[str, tuple[int, str, bytes]] = {}
+        self._ids: dict[str, set[str]] = {}
+
+    def fetch(self, url: str) -> tuple[int, str, bytes]:
+        """(HTTP status, content type, body) for a local URL without its fragment."""
+        url = urllib.parse.urldefrag(url)[0]
+        if not _is_local(url):
+            raise ValueError(f"refusing to fetch a non-local URL: {url}")
+        if url not in self._status:
+            try:
+                with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 (local only)
+                    self._status[url] = (
+                        response.status,
+                        response.headers.get_content_type(),
+                        response.read(),
+                    )
+            except urllib.error.HTTPError as error:
+                self._status[url] = (error.code, "", b"")
+        return self._status[url]
+
+    def anchors(self, url: str) -> set[str]:
+        """Every ``id`` (and ``<a name>``) in the HTML page at ``url``."""
+        url = urllib.parse.urldefrag(url)[0]
+        if url not in self._ids:
+            status, content_type, body = self.fetch(url)
+            ids: set[str] = set()
+            if status == 200 and content_type == "text/html" and body.strip():
+                tree = lxml.html.fromstring(body)
+                ids = {str(v) for v in tree.xpath("//@id | //a/@name")}
+            self._ids[url] = ids
+        return self._ids[url]
+
+    def link_problem(self, url: str) -> str | None:
+        """Why the internal link ``url`` does not resolve, or None if it does."""
+        base, fragment = urllib.parse.urldefrag(url)
+        if urllib.parse.urlsplit(base).query:
+            base = base.split("?", 1)[0]
+        status, content_type, _ = self.fetch(base)
+        if status != 200:
+            return f"{url}: HTTP {status}"
+        fragment = urllib.parse.unquote(fragment)
+        if fragment and content_type == "text/html" and fragment not in self.anchors(base):
+            return f"{url}: no element with id {fragment!r} on the target page"
+        return None
+
+    def image_problem(self, src: str) -> str | None:
+        """Why the image at ``src`` cannot be shown, or None if it is served as an image."""
+        if urllib.parse.urlsplit(src).scheme == "data":
+            return None
+        if not _is_local(src):
+            return f"{src}: image from outside the site"
+        status, content_type, body = self.fetch(src)
+        if status != 200:
+            return f"{src}: HTTP {status}"
+        if not (content_type.startswith("image/") or content_type == "application/pdf") or not body:
+            return f"{src}: served as {content_type or 'nothing'}, not an image"
+        return None
+
+
+def problems(result: PageVisit, resources: ResourceChecker) -> dict[str, list[str]]:
+    """Every problem found on one visited page, grouped by kind (see ``PROBLEM_KINDS``)."""
+    found: dict[str, list[str]] = {kind: [] for kind in PROBLEM_KINDS}
+    found["console errors"] = list(result.console_errors)
+    found["failed requests"] = list(result.failed_requests)
+    found["outside requests"] = list(result.outside_requests)
+    for link in sorted(set(result.links)):
+        if (why := resources.link_problem(link)) is not None:
+            found["broken links"].append(why)
+    for image in result.images:
+        if (why := resources.image_problem(image["src"])) is not None:
+            found["broken images"].append(why)
+        if image["content"] and not image["decorative"]:
+            if (why := alt_text_problem(image["alt"], image["src"])) is not None:
+                found["alt text"].append(f"{image['attr_src']}: {why}")
+    expected, typeset = result.maths.get("expected", 0), result.maths.get("typeset", 0)
+    if expected and typeset < expected:
+        found["maths not typeset"].append(
+            f"{expected} maths elements, {typeset} typeset by MathJax"
+        )
+    for violation in result.axe_violations:
+        if violation["impact"] in BLOCKING_IMPACTS:
+            found["accessibility"].append(
+                f"{violation['impact']} {violation['id']} ({violation['help']}) at "
+                + "; ".join(violation["targets"])
+            )
+    return found
+
+
+def report(page: str, found: dict[str, list[str]], kinds: tuple[str, ...] = PROBLEM_KINDS) -> str:
+    """A readable multi-line report of the problems of the given kinds on one page."""
+    lines = [f"{page}:"]
+    for kind in kinds:
+        for item in found.get(kind, []):
+            lines.append(f"  [{kind}] {item}")
+    return "\n".join(lines)
