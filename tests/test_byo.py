@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from medlead import byo
+from medlead import atomic, byo
 from medlead.byo import TranscriptError
 
 HEAD = """---
@@ -468,7 +468,7 @@ def test_write_transcript_is_atomic_and_reads_back(tmp_path, monkeypatch):
     def fail(*args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(byo.os, "replace", fail)
+    monkeypatch.setattr(atomic.os, "replace", fail)
     with pytest.raises(OSError, match="disk full"):
         byo.write_transcript(tmp_path / "a.txt", SECOND)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]  # no temporary file left

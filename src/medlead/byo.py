@@ -42,9 +42,7 @@ Every problem is reported as a :class:`TranscriptError` naming the file, the lin
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -52,22 +50,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-#: The columns every turns table has, in order (the same as :func:`medlead.corpus.load_turns`).
-TURN_COLUMNS: tuple[str, ...] = (
-    "turn_id",
-    "hearing_date",
-    "section",
-    "subheading",
-    "witness",
-    "speaker",
-    "speaker_label",
-    "role",
-    "is_witness",
-    "text",
-    "n_words",
-    "start",
-    "end",
-)
+from medlead.atomic import write_text_atomically
+from medlead.corpus import TURN_COLUMNS
+
+# Turns tables here have exactly the columns of medlead.corpus.load_turns (TURN_COLUMNS, imported).
 
 #: Columns added after :data:`TURN_COLUMNS` for every transcript (participant attributes follow).
 TRANSCRIPT_COLUMNS: tuple[str, ...] = ("transcript", "site", "timestamp")
@@ -866,13 +852,4 @@ def write_transcript(path: str | Path, text: str) -> Path:
     The text goes to a temporary file in the same folder, moved into place once complete, so an
     interrupted write never leaves a half-written transcript.
     """
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomically(path, text)

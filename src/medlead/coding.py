@@ -22,9 +22,7 @@ sense. The manual sample measures how far the two part company.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +30,7 @@ import pandas as pd
 
 from medlead import codebook as codebook_module
 from medlead import corpus, paths, refi
+from medlead.atomic import pickle_atomically
 
 #: Columns of the hits table returned by :func:`code_turns`, in order.
 HIT_COLUMNS: list[str] = [
@@ -274,15 +273,7 @@ def cached_code_turns(turns: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFra
         except Exception:  # a stale or broken cache is rebuilt, never trusted
             pass
     hits = code_turns(turns, codebook)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
-    os.close(handle)
-    try:
-        hits.to_pickle(temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    pickle_atomically(hits, target)
     return hits
 
 

@@ -37,10 +37,8 @@ joins their attributes from ``data/speakers.csv`` (:func:`load_speakers`).
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -49,6 +47,7 @@ from pathlib import Path
 import pandas as pd
 
 from medlead import data, paths
+from medlead.atomic import pickle_atomically
 
 #: The source family of the hearing transcripts in ``data/sources.yml``.
 SOURCE_FAMILY = "covid-inquiry-m3"
@@ -492,18 +491,6 @@ def _cache_key(ids: Sequence[str]) -> str:
     return digest.hexdigest()[:24]
 
 
-def _write_atomically(obj: object, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            pickle.dump(obj, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def load_corpus(source_ids: Iterable[str] | None = None, *, cache: bool = True) -> Corpus:
     """Fetch and parse the hearing days (all of them by default) into a :class:`Corpus`.
 
@@ -530,7 +517,7 @@ def load_corpus(source_ids: Iterable[str] | None = None, *, cache: bool = True) 
     if corpus is None:
         corpus = build_corpus([(hearing_date_of(i), data.fetch(i)) for i in ids])
         if cache:
-            _write_atomically(corpus, disk)
+            pickle_atomically(corpus, disk)
     if cache:
         _MEMO[key] = corpus
     return corpus

@@ -19,13 +19,12 @@ code that builds it, so a change to either rebuilds it.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from medlead import data, paths
+from medlead.atomic import pickle_atomically
 
 # The loaders (and pandera with them) are imported only when the panel is built, so that a warm
 # call, served from the disk cache, stays fast.
@@ -212,19 +211,6 @@ def _cache_file(key: str) -> Path:
     return paths.cache_dir() / "derived" / f"trust_panel-{key}.pkl"
 
 
-def _write_atomically(frame: pd.DataFrame, target: Path) -> None:
-    """Pickle ``frame`` to a temporary file beside ``target``, then move it into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    os.close(handle)
-    try:
-        frame.to_pickle(temporary)
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-
-
 def trust_panel(refresh: bool = False) -> pd.DataFrame:
     """Return the trust panel: one row per NHS trust per financial year where any data exist.
 
@@ -244,7 +230,7 @@ def trust_panel(refresh: bool = False) -> pd.DataFrame:
             panel = None
     if panel is None:
         panel = build_trust_panel()
-        _write_atomically(panel, cached)
+        pickle_atomically(panel, cached)
     _memo.clear()
     _memo[key] = panel
     return panel.copy()

@@ -46,7 +46,6 @@ import datetime as dt
 import io
 import os
 import re
-import tempfile
 import uuid
 import zipfile
 from collections.abc import Iterable
@@ -58,6 +57,7 @@ from defusedxml import DefusedXmlException
 from lxml import etree
 
 from medlead import __version__
+from medlead.atomic import write_bytes_atomically
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -411,18 +411,6 @@ def _project_xml(t: dict[str, pd.DataFrame], project_name: str, created: str | N
     return _serialise(root)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
 
 def _zip_bytes(members: dict[str, bytes]) -> bytes:
     """Zip ``members`` deterministically: sorted names, fixed dates and permissions."""
@@ -457,7 +445,7 @@ def export_qdpx(
         guid = stable_guid("source", _text(row.source_id))
         members[f"sources/{guid}.txt"] = _text(row.text).encode("utf-8")
     path = Path(path)
-    _write_atomically(path, _zip_bytes(members))
+    write_bytes_atomically(path, _zip_bytes(members))
     return path
 
 
@@ -480,7 +468,7 @@ def codebook_xml(codes: pd.DataFrame, origin: str | None = None) -> bytes:
 def export_qdc(codes: pd.DataFrame, path: str | Path) -> Path:
     """Write the ``codes`` table as a ``.qdc`` codebook file (atomically); return the path."""
     path = Path(path)
-    _write_atomically(path, codebook_xml(codes))
+    write_bytes_atomically(path, codebook_xml(codes))
     return path
 
 
@@ -781,6 +769,6 @@ def import_qdpx(path: str | Path, out_dir: str | Path) -> dict[str, Path]:
     written = {}
     for file_name, data in tables_to_csv_bytes(tables).items():
         target = out_dir / file_name
-        _write_atomically(target, data)
+        write_bytes_atomically(target, data)
         written[file_name.removesuffix(".csv")] = target
     return written
