@@ -17,7 +17,7 @@ Trusts and performance
 - :mod:`medlead.stats`: correlations, group differences and adjusted models with intervals.
 
 Testimony and coding
-- :mod:`medlead.corpus`: the Covid-19 Inquiry Module 3 hearings as speaker turns, with speaker roles.
+- :mod:`medlead.corpus`: the Covid-19 Inquiry's Module 3 hearings as speaker turns, with roles.
 - :mod:`medlead.text`: tokenising, keyword in context, collocations, frequencies and keyness.
 - :mod:`medlead.codebook`: the thematic codebook (``data/codebook.yml``), checked on load.
 - :mod:`medlead.coding`: keyword-assisted coding, code-by-group matrices, framework matrices.
