@@ -5,6 +5,7 @@ Every piece of logic the book's notebooks use lives here, in small modules with 
 Files and data
 - :mod:`medlead.paths`: where the project's own files and the download cache are.
 - :mod:`medlead.atomic`: atomic file writes for every cache and export.
+- :mod:`medlead.authored`: reading the CSV tables the project authors (timeline, speakers).
 - :mod:`medlead.data`: fetching pinned, checksummed public source files (with an offline mirror).
 - :mod:`medlead.sources`: one loader per source family, each giving a tidy, validated DataFrame.
 - :mod:`medlead.panel`: the trust panel, one row per NHS trust per year.

@@ -48,6 +48,7 @@ import pandas as pd
 
 from medlead import data, paths
 from medlead.atomic import pickle_atomically
+from medlead.authored import read_authored_csv
 
 #: The source family of the hearing transcripts in ``data/sources.yml``.
 SOURCE_FAMILY = "covid-inquiry-m3"
@@ -607,18 +608,7 @@ def load_speakers(path: str | Path = SPEAKERS_PATH) -> pd.DataFrame:
     the ``YYYY-MM-DD-NNNN`` form, an ``evidence_line`` that is not a positive whole number.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CorpusError(f"{path}: speakers table not found (expected {SPEAKERS_PATH.name}).")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise CorpusError(f"{path}: cannot be read as a UTF-8 CSV ({exc}).") from exc
-    missing = [c for c in SPEAKER_COLUMNS if c not in frame.columns]
-    if missing:
-        raise CorpusError(
-            f"{path}: missing column(s) {', '.join(missing)}; "
-            f"expected {', '.join(SPEAKER_COLUMNS)}."
-        )
+    frame = read_authored_csv(path, SPEAKER_COLUMNS, CorpusError, "speakers table")
     if not any(c in frame.columns for c in EVIDENCE_POINTERS):
         raise CorpusError(
             f"{path}: needs a column {' or '.join(EVIDENCE_POINTERS)} saying where the evidence is."

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from medlead import paths
+from medlead.authored import read_authored_csv
 
 TIMELINE_PATH: Path = paths.DATA_DIR / "timeline.csv"
 REFERENCES_PATH: Path = paths.PROJECT_ROOT / "references.bib"
@@ -48,18 +49,7 @@ def load_timeline(path: Path = TIMELINE_PATH, bib_path: Path = REFERENCES_PATH) 
     field, an unknown confidence mark, or a citation key absent from ``references.bib``.
     """
     path = Path(path)
-    if not path.is_file():
-        raise TimelineError(f"{path}: timeline file not found.")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise TimelineError(f"{path}: cannot be read as UTF-8 CSV ({exc}).") from exc
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-    if missing:
-        raise TimelineError(
-            f"{path}: missing column(s) {', '.join(missing)}; "
-            f"expected {', '.join(REQUIRED_COLUMNS)}."
-        )
+    frame = read_authored_csv(path, REQUIRED_COLUMNS, TimelineError, "timeline file")
     if frame.empty:
         raise TimelineError(f"{path}: the timeline has no events.")
 
