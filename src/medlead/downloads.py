@@ -327,8 +327,8 @@ rerun it to get another version.
   (each at most {WORKSHEET_MAX_WORDS} words, with its speaker and turn id) drawn with seed
   {WORKSHEET_SEED} from the book's validation sample, one empty column per code. Students fill in 1
   where a code applies; `medlead.worksheets.read_worksheets` and `class_agreement` compare them.
-  The book's reference coding of these turns (`data/manual_codes.csv`) was made by an AI
-  assistant, not by a human coder.
+  The book's reference coding of these turns (`data/manual_codes.csv`) was made by
+  an AI assistant, not by a human coder.
 
 ## Sources, licences and attribution
 
