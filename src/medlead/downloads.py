@@ -345,9 +345,10 @@ def fingerprint() -> str:
     """SHA-256 over the package's code and the project's own data files (sources are pinned)."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
-    files = sorted(package.rglob("*.py")) + sorted(paths.DATA_DIR.glob("*.*"))
-    for path in files:
-        digest.update(str(path.relative_to(paths.PROJECT_ROOT)).encode())
+    named = [(p.relative_to(package).as_posix(), p) for p in sorted(package.rglob("*.py"))]
+    named += [(f"data/{p.name}", p) for p in sorted(paths.DATA_DIR.glob("*.*")) if p.is_file()]
+    for name, path in named:
+        digest.update(name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
