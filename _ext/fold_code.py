@@ -12,7 +12,10 @@ new ones, so this extension applies the same fold at build time to every code ce
   ``hide-cell``); a cell tagged ``hide-output`` gets its input folded too.
 
 It runs as a post-transform just before myst-nb's own ``HideInputCells`` (priority 199), so the
-folded cells are rendered by myst-nb exactly like hand-tagged ones. Loaded from `_config.yml`
+folded cells are rendered by myst-nb exactly like hand-tagged ones. myst-nb names each toggle
+``aria-label="Toggle hidden content"`` while it shows "Show code cell source", which axe-core
+reports as a serious ``label-content-name-mismatch`` (speech users say what they see); the label
+is dropped from the page body so the toggle is named by its visible text. Loaded from `_config.yml`
 (`sphinx: local_extensions`); checked by `tests/test_fold_code.py` and the browser tests.
 """
 
@@ -77,6 +80,23 @@ class FoldCodeCells(SphinxPostTransform):
             fold_cell(node, prompts)
 
 
+#: myst-nb's toggle label that does not match the toggle's visible text.
+MISMATCHED_LABEL = '<summary aria-label="Toggle hidden content">'
+
+
+def name_toggles_by_text(body: str) -> str:
+    """Drop myst-nb's fixed aria-label from fold toggles, so their visible text names them."""
+    return body.replace(MISMATCHED_LABEL, "<summary>")
+
+
+def _on_page_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
+    if isinstance(context.get("body"), str):
+        context["body"] = name_toggles_by_text(context["body"])
+
+
 def setup(app: Sphinx) -> dict:
     app.add_post_transform(FoldCodeCells)
+    app.connect("html-page-context", _on_page_context)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

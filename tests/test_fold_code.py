@@ -59,3 +59,11 @@ def test_other_containers_are_not_touched():
     other = nodes.container(nb_element="cell_code_output")
     assert not fold_code.fold_cell(other)
     assert not fold_code.fold_cell(nodes.container())
+
+
+def test_toggle_label_that_mismatches_its_text_is_dropped():
+    body = '<details class="hide above-input">\n<summary aria-label="Toggle hidden content">\n'
+    fixed = fold_code.name_toggles_by_text(body)
+    assert "aria-label" not in fixed and "<summary>" in fixed
+    other = '<summary aria-label="Sections of Data">'
+    assert fold_code.name_toggles_by_text(other) == other

@@ -53,7 +53,14 @@ CODING_GROUPS = ["doctor", "nurse_midwife", "nhs_manager", "civil_servant_minist
 SURVEY_YEAR, OUTCOME_YEAR, RATING_YEAR = 2017, 2017, 2018
 SENIOR_MANAGER_ITEMS = ["8b", "8c", "8d"]
 TRUST_TYPES = ["acute"]
-OUTCOMES = ["cqc_well_led", "cqc_overall", "shmi", "ae_4h_pct", "rtt_18w_pct"]
+OUTCOME_LABELS = {
+    "cqc_well_led": "CQC Well-led rating",
+    "cqc_overall": "CQC overall rating",
+    "shmi": "SHMI (mortality ratio)",
+    "ae_4h_pct": "A&E: % seen within 4 hours",
+    "rtt_18w_pct": "RTT: % waiting under 18 weeks",
+}
+OUTCOMES = list(OUTCOME_LABELS)
 BALANCE_TYPES = ["acute", "specialist acute", "mental health", "community", "ambulance"]
 MIN_TRUSTS = 5
 CONFIDENCE = 0.95
@@ -124,7 +131,8 @@ FIGURE_TABLES: tuple[FigureTable, ...] = (
         "staff views and trust performance (forest plot)",
         "Spearman's rank correlation of each staff measure with each outcome, with its interval "
         "and p-values (Holm-adjusted over the table).",
-        "x, y, n, r, ci_low, ci_high, p_value, p_holm",
+        "staff_measure, outcome, outcome_label, n, r (Spearman), ci_low, ci_high, p_value, "
+        "p_holm",
         ("asaria-panel", "cqc-ratings-2018", "staff-survey-2019")),
     FigureTable(
         "engagement-manager-share.csv", "Medical engagement and performance",
@@ -259,8 +267,11 @@ def engagement_tables(panel: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {
         "engagement-trusts.csv": trusts[[c for c in keep if c in trusts.columns]],
         "engagement-score-by-rating.csv": by_rating,
-        "engagement-correlations.csv": correlations[
-            ["x", "y", "n", "r", "ci_low", "ci_high", "p_value", "p_holm"]],
+        "engagement-correlations.csv": correlations.assign(
+            outcome_label=correlations["y"].map(OUTCOME_LABELS))
+        .rename(columns={"x": "staff_measure", "y": "outcome"})[
+            ["staff_measure", "outcome", "outcome_label", "n", "r", "ci_low", "ci_high",
+             "p_value", "p_holm"]],
         "engagement-manager-share.csv": points,
     }
 
