@@ -232,3 +232,12 @@ def test_reference_coding_is_the_manual_file():
     assert ref.equals(manual.loc[ids, CODES])
     with pytest.raises(WorksheetError, match="no reference coding"):
         worksheets.reference_coding(["2099-01-01-0001"], CODES)
+
+
+def test_csv_saved_by_a_spreadsheet_with_semicolons_and_windows_encoding(made, tmp_path):
+    chosen, table, _ = made
+    values = [[1, 0, i % 2] for i in range(len(table))]
+    done = _filled(table, values)
+    (tmp_path / "dora.csv").write_bytes(done.to_csv(index=False, sep=";").encode("cp1252"))
+    read = worksheets.read_worksheet(tmp_path / "dora.csv", chosen["turn_id"], CODES)
+    assert (read.to_numpy() == np.array(values)).all()

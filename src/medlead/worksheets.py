@@ -25,6 +25,7 @@ with :data:`REFERENCE_CODER` so that no table passes it off as a person.
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -166,8 +167,6 @@ def definitions_table(codebook: pd.DataFrame, codes: Sequence[str] | None = None
 
 
 def _xlsx_bytes(table: pd.DataFrame, definitions: pd.DataFrame) -> bytes:
-    import io
-
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -249,10 +248,7 @@ def _read_raw(path: Path) -> tuple[pd.DataFrame, int]:
         raise WorksheetError(f"{path}: the worksheet file does not exist.")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise WorksheetError(f"{path}: not a readable CSV file: {exc}") from exc
+        frame = _read_csv_text(path)
     elif suffix == ".xlsx":
         try:
             frame = pd.read_excel(path, sheet_name=SHEETS[1], dtype=object, engine="openpyxl")
@@ -265,6 +261,30 @@ def _read_raw(path: Path) -> tuple[pd.DataFrame, int]:
         raise WorksheetError(f"{path}: a worksheet must be a .csv or .xlsx file.")
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame, 2
+
+
+def _read_csv_text(path: Path) -> pd.DataFrame:
+    """A CSV worksheet as strings, as spreadsheet programs save it.
+
+    UTF-8 (with or without a byte-order mark) is tried first, then Windows-1252, which some
+    spreadsheet programs use; a header with semicolons and no commas (saved in a locale whose
+    list separator is ``;``) is read with ``;``.
+    """
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1252 decodes almost any byte string
+        raise WorksheetError(f"{path}: not a text file in UTF-8 or Windows-1252.")
+    header = text.split("\n", 1)[0]
+    separator = ";" if ";" in header and "," not in header else ","
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=separator)
+    except pd.errors.ParserError as exc:
+        raise WorksheetError(f"{path}: not a readable CSV file: {exc}") from exc
 
 
 def _cell_text(value: object) -> str:
