@@ -40,14 +40,13 @@ TIMESTAMP = r"\[(?P<timestamp>(?:\d{1,2}:)?\d{1,2}:\d{2})\]"
 CODE = r"[^\W\d_][\w.\-]*"
 _OPEN = r"(?:\*\*|__|<(?:b|strong)>)"
 _CLOSE = r"(?:\*\*|__|</(?:b|strong)>)"
-#: Colons people type after a label: ASCII, full-width (U+FF1A), small (U+FE55).
-_COLON = r"[:\uff1a\ufe55]"
 #: A speaker line: optional time stamp, a code (optionally in Markdown or HTML bold), optional
-#: spaces (French typing puts one before the colon), a colon, then any space (a non-breaking
-#: space too) or the end of the line. ``**P1:**``, ``<b>P1</b>:``, ``P1 :``, ``P1：`` all match.
+#: spaces (French typing puts one before the colon), a colon (ASCII or small U+FE55) then any
+#: space (a non-breaking space too) or the end of the line, or a full-width colon (U+FF1A, no
+#: space needed after it). ``**P1:**``, ``<b>P1</b>:``, ``P1 :``, ``P1：`` all match.
 SPEAKER_LINE = re.compile(
-    rf"^(?:{TIMESTAMP}[ \t]+)?{_OPEN}?(?P<label>{CODE})[^\S\n]*{_CLOSE}?[^\S\n]*{_COLON}"
-    rf"{_CLOSE}?(?=\s|$)\s*"
+    rf"^(?:{TIMESTAMP}[ \t]+)?{_OPEN}?(?P<label>{CODE})[^\S\n]*{_CLOSE}?[^\S\n]*"
+    rf"(?:[:\ufe55]{_CLOSE}?(?=\s|$)|\uff1a{_CLOSE}?)\s*"
 )
 BARE_TIMESTAMP = re.compile(rf"^{TIMESTAMP}[ \t]*$")
 _ALIAS_FREE_CODE = re.compile(rf"^{CODE}$")

@@ -1,0 +1,260 @@
+"""medlead.transcripts: speaker labels as people type them, every format behind one entry point."""
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+from medlead import transcripts
+from medlead.transcripts import TranscriptError, TranscriptNotice
+
+HEAD = """---
+transcript: t1
+date: 2024-03-12
+interviewer: INT
+participants:
+  INT:
+  P1: {group: doctor}
+  Émilie: {group: nhs_manager}
+  Ärztin: {group: doctor}
+---
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+@pytest.mark.parametrize(
+    "line, speaker",
+    [
+        ("**P1:** We met weekly.", "P1"),
+        ("**P1**: We met weekly.", "P1"),
+        ("<b>P1</b>: We met weekly.", "P1"),
+        ("<strong>P1:</strong> We met weekly.", "P1"),
+        ("P1 : We met weekly.", "P1"),
+        ("P1:\u00a0We met weekly.", "P1"),
+        ("P1\u00a0: We met weekly.", "P1"),
+        ("P1\uff1aWe met weekly.", "P1"),
+        ("P1\uff1a We met weekly.", "P1"),
+        ("Émilie: We met weekly.", "Émilie"),
+        ("Ärztin: We met weekly.", "Ärztin"),
+        ("[00:01:02] **P1:** We met weekly.", "P1"),
+    ],
+)
+def test_label_variants_start_a_new_turn_after_a_first_turn(tmp_path, line, speaker):
+    text = HEAD + "INT: Tell me about the board.\n" + line + "\n"
+    turns = transcripts.read_transcript(write(tmp_path, "a.txt", text))
+    assert turns["speaker"].tolist() == ["INT", speaker]
+    assert turns["text"].tolist() == ["Tell me about the board.", "We met weekly."]
+    decoded = text
+    for row in turns.itertuples():
+        assert decoded[row.start:row.end] == row.text
+
+
+@pytest.mark.parametrize("line", ["**Note:** we paused.", "Bemerkung : we paused.",
+                                  "Zoë\uff1a we paused."])
+def test_undeclared_labels_in_any_form_are_refused_not_merged(tmp_path, line):
+    text = HEAD + "INT: Tell me about the board.\n" + line + "\n"
+    with pytest.raises(TranscriptError, match=r"a\.txt: line 12: unknown speaker"):
+        transcripts.read_transcript(write(tmp_path, "a.txt", text))
+
+
+def test_upper_case_extension_is_read_and_other_files_are_named(tmp_path):
+    write(tmp_path, "A.TXT", HEAD + "P1: Hello.\n")
+    write(tmp_path, "old.doc", "binary")
+    with pytest.warns(TranscriptNotice, match=r"old\.doc"):
+        turns = transcripts.read_transcripts(tmp_path)
+    assert turns["transcript"].tolist() == ["t1"]
+
+
+def test_yaml_aliases_are_refused_with_a_short_message(tmp_path):
+    bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 9):
+        bomb.append(f"{chr(97 + i)}: &{chr(97 + i)} [" + ",".join([f"*{chr(96 + i)}"] * 9) + "]")
+    text = "---\n" + "\n".join(bomb) + "\n---\nP1: hi\n"
+    with pytest.raises(TranscriptError) as caught:
+        transcripts.read_transcript(write(tmp_path, "bomb.txt", text))
+    message = str(caught.value)
+    assert "bomb.txt, line 2" in message and "aliases" in message
+    assert len(message) < 1000
+
+
+def test_error_listing_is_capped_with_a_count(tmp_path):
+    body = "".join(f"X{i}: unknown speaker\n" for i in range(5000))
+    with pytest.raises(TranscriptError) as caught:
+        transcripts.read_transcript(write(tmp_path, "big.txt", HEAD + body))
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 'big.txt'}: 5000 problems:")
+    assert "and 4980 more problem(s)" in message
+    assert len(message) < 20 * 500
+
+
+def test_unknown_extension_is_refused(tmp_path):
+    with pytest.raises(TranscriptError, match=r"extension '\.rtf' is not a transcript format"):
+        transcripts.read_transcript(write(tmp_path, "a.rtf", "x"))
+
+
+# --- Word -----------------------------------------------------------------------------------
+
+
+def _docx(path: Path, paragraphs: list, heading: str | None = None) -> Path:
+    """Write a .docx: each paragraph is a str, or a (bold, plain) pair of runs."""
+    import docx
+
+    document = docx.Document()
+    if heading:
+        document.add_heading(heading, level=2)
+    for item in paragraphs:
+        paragraph = document.add_paragraph()
+        if isinstance(item, tuple):
+            paragraph.add_run(item[0]).bold = True
+            paragraph.add_run(item[1])
+        else:
+            paragraph.add_run(item)
+    document.save(str(path))
+    return path
+
+
+def test_word_typed_labels_with_sidecar_metadata(tmp_path):
+    path = _docx(tmp_path / "Interview 3.docx", [
+        "Interviewer: How is the board run?",
+        "Dr Jane Smith: Monthly, with the medical director.",
+        "We also meet the managers.",
+        "Interviewer : And budgets?",
+    ], heading="Governance")
+    write(tmp_path, "Interview 3.yml", "transcript: site-a-07\ndate: 2024-05-01\n"
+          "interviewer: Interviewer\nparticipants:\n  Interviewer:\n"
+          "  Dr Jane Smith: {group: doctor}\n")
+    turns = transcripts.read_transcript(path)
+    assert turns["speaker"].tolist() == ["Interviewer", "Dr Jane Smith", "Interviewer"]
+    assert turns["text"].tolist()[1] == ("Monthly, with the medical director.\n"
+                                         "We also meet the managers.")
+    assert turns["turn_id"].tolist()[0] == "site-a-07-0001"
+    assert turns["hearing_date"].unique().tolist() == ["2024-05-01"]
+    assert turns["group"].isna().tolist() == [True, False, True]
+    assert turns["group"][1] == "doctor"
+    assert turns["role"].tolist() == ["interviewer", "participant", "interviewer"]
+    assert turns["section"].unique().tolist() == ["Governance"]
+    text = transcripts.document_text(path)
+    for row in turns.itertuples():
+        assert text[row.start:row.end] == row.text
+
+
+def test_word_bold_names_and_defaults_without_sidecar(tmp_path):
+    path = _docx(tmp_path / "focus group.DOCX", [
+        ("Amira", "  We changed the rota."),
+        ("Ben:", " Managers agreed."),
+        ("Amira", ""),
+        "A bold name alone starts a turn whose text follows.",
+    ])
+    with pytest.warns(TranscriptNotice, match=r"no sidecar.*'focus-group'"):
+        turns = transcripts.read_transcript(path)
+    assert turns["speaker"].tolist() == ["Amira", "Ben", "Amira"]
+    assert turns["text"].tolist() == ["We changed the rota.", "Managers agreed.",
+                                      "A bold name alone starts a turn whose text follows."]
+    assert turns["transcript"].unique().tolist() == ["focus-group"]
+    assert turns["hearing_date"].isna().all()
+
+
+def test_word_errors_name_the_paragraph_and_undeclared_speakers(tmp_path):
+    path = _docx(tmp_path / "a.docx", ["Some preamble.", "P1: text"])
+    with pytest.raises(TranscriptError, match=r"a\.docx: paragraph 1 .*before any speaker"):
+        transcripts.read_transcript(path)
+    path = _docx(tmp_path / "b.docx", ["P1: text", "P2: more"])
+    write(tmp_path, "b.yml", "participants:\n  P1:\n")
+    with pytest.raises(TranscriptError, match=r"'P2' \(paragraph 2\) are not declared"):
+        transcripts.read_transcript(path)
+    (tmp_path / "c.docx").write_text("not a zip")
+    with pytest.raises(TranscriptError, match=r"c\.docx: not a Word \.docx file"):
+        transcripts.read_transcript(tmp_path / "c.docx")
+
+
+# --- captions -------------------------------------------------------------------------------
+
+VTT = """WEBVTT
+
+NOTE written by a meeting tool
+
+1
+00:00:01.000 --> 00:00:04.000
+<v Jane Smith>We meet monthly.</v>
+
+2
+00:00:04.500 --> 00:00:06.000
+<v Jane Smith>With the <i>medical</i> director.</v>
+
+3
+00:01:06.000 --> 00:01:09.000
+<v.loud Interviewer>And budgets?</v>
+
+4
+00:01:10.000 --> 00:01:12.000
+Jane Smith: The manager holds them &amp; reports.
+"""
+
+SRT = """1
+00:00:01,000 --> 00:00:04,000
+INT: How is the board run?
+
+2
+00:00:04,500 --> 00:00:08,000
+P1: Monthly,
+with the director.
+
+3
+00:00:08,500 --> 00:00:09,000
+And the managers.
+"""
+
+
+def test_webvtt_voice_tags_and_prefixes_make_merged_turns(tmp_path):
+    path = write(tmp_path, "zoom.vtt", VTT)
+    write(tmp_path, "zoom.yaml", "---\ntranscript: zoom-1\ninterviewer: Interviewer\n---\n")
+    turns = transcripts.read_transcript(path)
+    assert turns["speaker"].tolist() == ["Jane Smith", "Interviewer", "Jane Smith"]
+    assert turns["text"].tolist() == ["We meet monthly.\nWith the medical director.",
+                                      "And budgets?", "The manager holds them & reports."]
+    assert turns["timestamp"].tolist() == ["00:00:01", "00:01:06", "00:01:10"]
+    assert turns["is_witness"].tolist() == [True, False, True]
+    text = transcripts.document_text(path)
+    for row in turns.itertuples():
+        assert text[row.start:row.end] == row.text
+
+
+def test_srt_prefixes_and_unlabelled_cues_continue(tmp_path):
+    path = write(tmp_path, "call.srt", SRT)
+    write(tmp_path, "call.yml", "interviewer: INT\n")
+    turns = transcripts.read_transcript(path)
+    assert turns["speaker"].tolist() == ["INT", "P1"]
+    assert turns["text"].tolist()[1] == "Monthly, with the director.\nAnd the managers."
+    assert turns["transcript"].unique().tolist() == ["call"]
+
+
+def test_captions_without_a_first_speaker_or_cues_are_refused(tmp_path):
+    path = write(tmp_path, "x.srt", "1\n00:00:01,000 --> 00:00:02,000\nhello\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(TranscriptError, match=r"x\.srt: line 2: the first cue names no"):
+            transcripts.read_transcript(path)
+        with pytest.raises(TranscriptError, match=r"no caption cues"):
+            transcripts.read_transcript(write(tmp_path, "y.srt", "just text\n"))
+        with pytest.raises(TranscriptError, match=r"starts with 'WEBVTT'"):
+            transcripts.read_transcript(write(tmp_path, "z.vtt", SRT))
+
+
+def test_mixed_folder_feeds_kwic(tmp_path):
+    from medlead import text as medtext
+
+    write(tmp_path, "a.txt", HEAD + "P1: The budget is the manager's job.\n")
+    write(tmp_path, "b.srt", SRT)
+    write(tmp_path, "b.yml", "transcript: b\ninterviewer: INT\n")
+    _docx(tmp_path / "c.docx", ["P9: The budget again."])
+    with pytest.warns(TranscriptNotice):
+        turns = transcripts.read_transcripts(tmp_path)
+    assert turns["transcript"].unique().tolist() == ["t1", "b", "c"]
+    assert turns["turn_id"].is_unique
+    hits = medtext.kwic(turns, "budget")
+    assert len(hits) == 2
