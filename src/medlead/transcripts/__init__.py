@@ -2,14 +2,14 @@
 
 One entry point for every format, chosen by the file's extension (ignoring case):
 
-==================  =========================================  ======================================
+==================  =========================================  =================================
 extension           module                                     metadata from
-==================  =========================================  ======================================
+==================  =========================================  =================================
 ``.txt``            :mod:`medlead.transcripts.plaintext`       the file's ``---`` front matter
 ``.docx``           :mod:`medlead.transcripts.word`            a sidecar ``.yml`` or defaults
 ``.vtt``, ``.srt``  :mod:`medlead.transcripts.captions`        a sidecar ``.yml`` or defaults
-``.qdpx``           :mod:`medlead.transcripts.qdpx`            the project's cases and variables
-==================  =========================================  ======================================
+``.qdpx``           :mod:`medlead.transcripts.qdpx`            the project's cases, variables
+==================  =========================================  =================================
 
 :func:`read_transcript` reads one file, :func:`read_transcripts` every such file in a folder
 (name order); both return the turns table of :mod:`medlead.byo` (the hearing corpus's columns,
