@@ -221,7 +221,8 @@ def test_missing_file_and_folder_are_named(tmp_path):
         byo.read_transcript(tmp_path / "nope.txt")
     with pytest.raises(TranscriptError, match=r"no such folder"):
         byo.read_transcripts(tmp_path / "nowhere")
-    with pytest.raises(TranscriptError, match=r"no transcript files \(\*\.docx, \*\.qdpx, \*\.srt, \*\.txt"):
+    with pytest.raises(TranscriptError,
+                       match=r"no transcript files \(\*\.docx, \*\.qdpx, \*\.srt, \*\.txt"):
         byo.read_transcripts(tmp_path)
 
 

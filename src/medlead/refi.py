@@ -56,6 +56,7 @@ from lxml import etree
 
 from medlead import __version__
 from medlead.atomic import write_bytes_atomically
+from medlead.refi_positions import codepoints_to_utf16, utf16_length
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -175,6 +176,8 @@ def _check_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                     raise RefiError(f"The {name} table lacks the column {column!r}.")
                 table[column] = True if column == "codable" else ""
         out[name] = table[columns].reset_index(drop=True)
+    _check_strings(out)
+    out["segments"] = _check_offsets(out["segments"])
 
     for name, key in (("sources", "source_id"), ("cases", "case_id"), ("codes", "code_id")):
         ids = out[name][key].map(_text)
@@ -248,6 +251,63 @@ def _check_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return out
 
 
+#: Characters XML 1.0 cannot hold (C0 controls but tab, LF, CR; lone surrogates; U+FFFE/U+FFFF).
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _check_strings(tables: dict[str, pd.DataFrame]) -> None:
+    """Refuse any text an XML file cannot hold, naming the table, row and column."""
+    for name, table in tables.items():
+        for column in table.columns:
+            if column in ("source_ids", "start", "end", "codable"):
+                continue
+            for row, value in table[column].items():
+                if not isinstance(value, str):
+                    continue
+                bad = _INVALID_XML.search(value)
+                if bad:
+                    char = bad.group()
+                    kind = ("a lone surrogate" if "\ud800" <= char <= "\udfff"
+                            else "a control character")
+                    raise RefiError(
+                        f"The {name} table, row {row}, column {column!r}: {kind} "
+                        f"(U+{ord(char):04X}) at character {bad.start()} cannot be written to "
+                        "REFI-QDA XML; remove it or replace it with a space."
+                    )
+
+
+def _check_offsets(segments: pd.DataFrame) -> pd.DataFrame:
+    """Whole-number ``start``/``end`` as int64, refusing missing, fractional or non-numbers."""
+    segments = segments.copy()
+    for column in ("start", "end"):
+        values = []
+        for row, value in segments[column].items():
+            number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+            if isinstance(value, bool) or pd.isna(number):
+                raise RefiError(
+                    f"The segments table, row {row}: {column} {value!r} is not a number; give "
+                    "a whole-number character offset."
+                )
+            if float(number) != int(number):
+                raise RefiError(
+                    f"The segments table, row {row}: {column} {value!r} is not a whole number; "
+                    "offsets count characters."
+                )
+            values.append(int(number))
+        segments[column] = pd.Series(values, index=segments.index, dtype="int64")
+    return segments
+
+
+def safe_source_name(name: str) -> str:
+    """A source name other programs can use as a file name (QualCoder copies to it).
+
+    ``/ \\ : * ? " < > |`` become ``-``, and leading or trailing dots and spaces are dropped;
+    other characters are kept. An empty result becomes ``source``.
+    """
+    cleaned = re.sub(r'[/\\:*?"<>|]', "-", name).strip(" .")
+    return cleaned or "source"
+
+
 def _check_no_cycles(codes: pd.DataFrame) -> None:
     parent = {_text(r.code_id): _text(r.parent) for r in codes.itertuples()}
     for start in parent:
@@ -293,43 +353,88 @@ def _serialise(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def creation_time(created: str | None = None) -> str | None:
-    """Return the ``creationDateTime`` to write: ``created``, else ``$SOURCE_DATE_EPOCH``, or None.
+#: ``creationDateTime`` written when no time is given: fixed (the zip members' date too), so
+#: exports are byte-identical from run to run. Some QualCoder releases (up to 3.6) fail on a
+#: project without ``creationDateTime``, so one is always written.
+DEFAULT_CREATED = "1980-01-01T00:00:00Z"
+#: ``xs:dateTime`` as the REFI-QDA schema takes it: ``YYYY-MM-DDThh:mm:ss[.fff][Z|±hh:mm]``.
+_XS_DATETIME = re.compile(
+    r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$"
+)
 
-    Exports carry no clock time unless asked, so they are byte-identical from run to run. Some
-    older QualCoder releases fail on sources without ``creationDateTime``; for them pass a fixed
-    time (``2024-11-28T00:00:00Z``) or set ``SOURCE_DATE_EPOCH`` (seconds since 1970, the
+
+def creation_time(created: str | None = None) -> str:
+    """Return the ``creationDateTime`` to write: ``created``, else ``$SOURCE_DATE_EPOCH``, else
+    :data:`DEFAULT_CREATED`.
+
+    ``created`` must be an ``xs:dateTime`` (``2024-11-28T00:00:00Z``; a space instead of ``T``
+    is refused, as the schema refuses it). ``SOURCE_DATE_EPOCH`` is seconds since 1970 (the
     reproducible-builds convention).
     """
-    if created:
-        try:
-            dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise RefiError(f"Creation time {created!r} is not an ISO date-time.") from exc
+    if created is not None:
+        valid = bool(_XS_DATETIME.match(created))
+        if valid:
+            try:
+                dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
+            except ValueError:
+                valid = False
+        if not valid:
+            raise RefiError(
+                f"Creation time {created!r} is not an ISO date-time as REFI-QDA takes it "
+                "(xs:dateTime): write it like 2024-11-28T00:00:00Z."
+            )
         return created
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
             moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-        except ValueError as exc:
-            raise RefiError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number.") from exc
+        except (ValueError, OverflowError, OSError) as exc:
+            raise RefiError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds.") \
+                from exc
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return None
+    return DEFAULT_CREATED
+
+
+#: How :func:`export_qdpx` can count positions (see :mod:`medlead.refi_positions`).
+EXPORT_POSITIONS = ("codepoints", "utf16")
+#: Marker in ``origin`` of a project written with UTF-16 positions (read back as such).
+UTF16_ORIGIN = "UTF-16 positions"
 
 
 def project_xml(
-    tables: dict[str, pd.DataFrame], project_name: str = "medlead", created: str | None = None
+    tables: dict[str, pd.DataFrame],
+    project_name: str = "medlead",
+    created: str | None = None,
+    positions: str = "codepoints",
+    case_codes: bool = True,
 ) -> bytes:
-    """Return ``project.qde`` for the tables (checked and newline-normalised), as UTF-8 bytes."""
+    """Return ``project.qde`` for the tables (checked and newline-normalised), as UTF-8 bytes.
+
+    See :func:`export_qdpx` for ``created``, ``positions`` and ``case_codes``.
+    """
     checked = _check_tables(tables)
-    return _project_xml(checked, project_name, creation_time(created))
+    return _project_xml(checked, project_name, creation_time(created), positions, case_codes)
 
 
-def _project_xml(t: dict[str, pd.DataFrame], project_name: str, created: str | None) -> bytes:
+def _project_xml(
+    t: dict[str, pd.DataFrame],
+    project_name: str,
+    created: str,
+    positions: str = "codepoints",
+    case_codes: bool = True,
+) -> bytes:
+    if positions not in EXPORT_POSITIONS:
+        raise RefiError(f"positions {positions!r} is not one of {', '.join(EXPORT_POSITIONS)}.")
     ns = f"{{{PROJECT_NS}}}"
     root = etree.Element(f"{ns}Project", nsmap={None: PROJECT_NS})
     root.set("name", project_name)
-    root.set("origin", f"medlead {__version__}")
+    origin = f"medlead {__version__}"
+    root.set("origin", origin + (f"; {UTF16_ORIGIN}" if positions == "utf16" else ""))
+    root.set("creationDateTime", created)
+    texts = dict(zip(t["sources"]["source_id"].map(_text), t["sources"]["text"], strict=True))
+    members_of = {
+        _text(row.case_id): _source_id_list(row.source_ids) for row in t["cases"].itertuples()
+    }
 
     coders = sorted({_text(c) for c in t["segments"]["coder"]} - {""})
     if coders:
@@ -338,9 +443,20 @@ def _project_xml(t: dict[str, pd.DataFrame], project_name: str, created: str | N
             user = etree.SubElement(users, f"{ns}User")
             user.set("guid", stable_guid("user", coder))
             user.set("name", coder)
-    if len(t["codes"]):
+    with_members = [row for row in t["cases"].itertuples()
+                    if case_codes and members_of[_text(row.case_id)]]
+    if len(t["codes"]) or with_members:
         codebook = etree.SubElement(root, f"{ns}CodeBook")
-        codebook.append(_code_elements(t["codes"], PROJECT_NS))
+        codes_element = _code_elements(t["codes"], PROJECT_NS)
+        for row in with_members:
+            # QualCoder links a case to its documents only through a code sharing the case's
+            # GUID whose codings cover them (NVivo's design); it then turns those codings into
+            # the case's text and drops the code. medlead.refi_import reads them back the same way.
+            code = etree.SubElement(codes_element, f"{ns}Code")
+            code.set("guid", stable_guid("case", _text(row.case_id)))
+            code.set("name", f"Case: {_text(row.name) or _text(row.case_id)}")
+            code.set("isCodable", "true")
+        codebook.append(codes_element)
 
     variable_types = dict(zip(t["variables"]["variable"], t["variables"]["type"], strict=True))
     if variable_types:
@@ -373,34 +489,51 @@ def _project_xml(t: dict[str, pd.DataFrame], project_name: str, created: str | N
             guid = stable_guid("source", _text(row.source_id))
             source = etree.SubElement(sources, f"{ns}TextSource")
             source.set("guid", guid)
-            source.set("name", _text(row.name) or _text(row.source_id))
+            source.set("name", safe_source_name(_text(row.name) or _text(row.source_id)))
             source.set("plainTextPath", f"internal://{guid}.txt")
-            if created:
-                source.set("creationDateTime", created)
+            source.set("creationDateTime", created)
+            text = _text(texts[_text(row.source_id)])
             own = t["segments"][t["segments"]["source_id"].map(_text) == _text(row.source_id)]
-            for seg in own.itertuples():
+            starts, ends = list(own["start"].astype(int)), list(own["end"].astype(int))
+            if positions == "utf16":
+                starts = codepoints_to_utf16(text, starts)
+                ends = codepoints_to_utf16(text, ends)
+            for seg, start, end in zip(own.itertuples(), starts, ends, strict=True):
                 # keyed on GUIDs, so re-exporting imported tables gives the same selection GUIDs
                 code_guid = stable_guid("code", _text(seg.code_id))
                 key = f"{guid}|{code_guid}|{int(seg.start)}|{int(seg.end)}|{_text(seg.coder)}"
                 selection = etree.SubElement(source, f"{ns}PlainTextSelection")
                 selection.set("guid", stable_guid("selection", key))
-                selection.set("name", f"{int(seg.start)},{int(seg.end)}")
-                selection.set("startPosition", str(int(seg.start)))
-                selection.set("endPosition", str(int(seg.end)))
-                if created:
-                    selection.set("creationDateTime", created)
+                selection.set("name", f"{start},{end}")
+                selection.set("startPosition", str(start))
+                selection.set("endPosition", str(end))
+                selection.set("creationDateTime", created)
                 coder = _text(seg.coder)
                 if coder:
                     selection.set("creatingUser", stable_guid("user", coder))
                 coding = etree.SubElement(selection, f"{ns}Coding")
                 coding.set("guid", stable_guid("coding", key))
-                if created:
-                    coding.set("creationDateTime", created)
+                coding.set("creationDateTime", created)
                 if coder:
                     coding.set("creatingUser", stable_guid("user", coder))
                 etree.SubElement(coding, f"{ns}CodeRef").set(
                     "targetGUID", stable_guid("code", _text(seg.code_id))
                 )
+            for case in with_members:
+                if _text(row.source_id) not in members_of[_text(case.case_id)]:
+                    continue
+                case_guid = stable_guid("case", _text(case.case_id))
+                end = utf16_length(text) if positions == "utf16" else len(text)
+                selection = etree.SubElement(source, f"{ns}PlainTextSelection")
+                selection.set("guid", stable_guid("case-selection", f"{case_guid}|{guid}"))
+                selection.set("name", f"Case: {_text(case.name) or _text(case.case_id)}")
+                selection.set("startPosition", "0")
+                selection.set("endPosition", str(end))
+                selection.set("creationDateTime", created)
+                coding = etree.SubElement(selection, f"{ns}Coding")
+                coding.set("guid", stable_guid("case-coding", f"{case_guid}|{guid}"))
+                coding.set("creationDateTime", created)
+                etree.SubElement(coding, f"{ns}CodeRef").set("targetGUID", case_guid)
     errors = _schema_errors(root, "Project.xsd")
     if errors:  # a bug here, not bad input: the tables were checked above
         raise RefiError(
@@ -428,17 +561,30 @@ def export_qdpx(
     path: str | Path,
     project_name: str = "medlead",
     created: str | None = None,
+    positions: str = "codepoints",
+    case_codes: bool = True,
 ) -> Path:
     """Write the tables as a REFI-QDA project archive at ``path`` (a ``.qdpx`` file).
 
     The archive holds ``project.qde`` (validated against Project.xsd before writing) and one
     ``sources/<guid>.txt`` per source (UTF-8, no BOM, ``\\n`` line ends). The file is written to a
     temporary name and moved into place, so a failed export leaves nothing behind. Returns the path.
-    ``created`` (ISO date-time) is written as ``creationDateTime``; see :func:`creation_time`.
-    Raises :class:`RefiError` when a table is inconsistent (unknown ids, offsets outside a text...).
+
+    ``created`` (an ``xs:dateTime``) is written as ``creationDateTime`` on the project, sources,
+    selections and codings; without it :func:`creation_time` gives ``$SOURCE_DATE_EPOCH`` or the
+    fixed :data:`DEFAULT_CREATED`. ``positions="utf16"`` writes offsets in UTF-16 code units, as
+    NVivo counts them (and marks the project's ``origin`` so this package reads them back right).
+    ``case_codes`` (default true) also writes, for each case with sources, a code sharing the
+    case's GUID that codes each of its sources whole: that is how QualCoder (and NVivo) tie a case
+    to its documents, and this package reads it back as membership, not as a code. Source names
+    are made safe as file names (:func:`safe_source_name`).
+
+    Raises :class:`RefiError` when a table is inconsistent (unknown ids, offsets outside a text,
+    offsets that are not whole numbers, text XML cannot hold), naming the table and row.
     """
     checked = _check_tables(tables)
-    members = {"project.qde": _project_xml(checked, project_name, creation_time(created))}
+    members = {"project.qde": _project_xml(checked, project_name, creation_time(created),
+                                           positions, case_codes)}
     for row in checked["sources"].itertuples():
         guid = stable_guid("source", _text(row.source_id))
         members[f"sources/{guid}.txt"] = _text(row.text).encode("utf-8")

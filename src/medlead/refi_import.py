@@ -248,7 +248,7 @@ def _choose_unit(
     """(unit, why) for reading the selections; see the module docstring."""
     if positions != "auto":
         return positions, "as asked"
-    if "nvivo" in origin.lower():
+    if "nvivo" in origin.lower() or _refi.UTF16_ORIGIN.lower() in origin.lower():
         return "utf16", f"the project was written by {origin!r}, which counts UTF-16 units"
     for _, text, spans in raw_sources:
         if any(len(text) < end <= utf16_length(text) for _, end in spans):
@@ -374,6 +374,8 @@ def _read(path: Path, archive: _Archive, positions: str) -> dict[str, pd.DataFra
                     f"{where}: selection {selection.get('guid')} in source {name!r} spans "
                     f"{start}-{end}, outside its text of {limit} {unit_name} (positions read in "
                     f"{unit}: {why})."
+                    + (" It fits counted in UTF-16 units: read with positions='utf16'."
+                       if unit == "codepoints" and end <= utf16_length(text) else "")
                 )
         converted = {}
         for reading in (unit, other):
