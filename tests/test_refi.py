@@ -532,7 +532,8 @@ def test_duplicate_guids_are_refused(tmp_path):
 
 def test_deep_code_trees_and_large_inline_text_are_accepted(tmp_path):
     depth = 300
-    nested = "".join(f'<Code guid="2B2C3D4E-0000-4000-8000-00000000{i:04X}" name="c{i}" isCodable="true">'
+    nested = "".join(f'<Code guid="2B2C3D4E-0000-4000-8000-00000000{i:04X}" name="c{i}" '
+                     'isCodable="true">'
                      for i in range(depth)) + "</Code>" * depth
     # about 11 MB of inline text (past libxml2's default 10 MB limit), not too compressible
     big = " ".join(str(n) for n in range(1_500_000))
