@@ -636,3 +636,42 @@ def test_export_meets_qualcoders_importer_and_round_trips(tmp_path):
     assert seen["coded"]["Clinical director"] == ["clinical director"]
     # medlead reads its own case codes back as membership, not as codes
     _assert_tables_equal(refi.read_qdpx(path), _expected_after_import(tables))
+
+
+# ------------------------------------------------------------------------------ shaped fixtures
+# tests/fixtures/qda: minimal reproductions of NVivo and MAXQDA exports (see PROVENANCE.md there).
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "qda"
+
+
+def _zip_folder(folder: Path, path: Path) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(folder.rglob("*")):
+            if file.is_file():
+                archive.write(file, file.relative_to(folder).as_posix())
+    return path
+
+
+def test_nvivo_shaped_export_lands_every_segment_on_its_words(tmp_path):
+    from medlead import byo
+
+    path = _zip_folder(FIXTURES / "nvivo-shaped", tmp_path / "nvivo.qdpx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", refi.RefiNotice)
+        tables = refi.read_qdpx(path)
+    assert tables["segments"]["text"].tolist() == [
+        "clinical director", "general manager", "not with doctors"]
+    assert "\r" not in tables["sources"]["text"][0]
+    turns = byo.turns_from_refi(path, speaker_labels=["Interviewer", "Participant"],
+                                interviewers=["Interviewer"])
+    assert turns["qda_codes"].tolist() == ["", "Hybrid roles", "Budgets"]
+    assert turns["speaker"].tolist() == ["Interviewer", "Participant", "Participant"]
+
+
+def test_maxqda_shaped_export_reads_in_code_points_and_notes_the_set(tmp_path):
+    path = _zip_folder(FIXTURES / "maxqda-shaped", tmp_path / "maxqda.qdpx")
+    with pytest.warns(refi.RefiNotice, match=r"1 set\(s\)"):
+        tables = refi.read_qdpx(path)
+    assert tables["segments"]["text"].tolist() == ["directorate board", "budget",
+                                                   "We meet weekly"]
+    assert tables["codes"]["colour"].tolist() == ["#ef8256", "#32bd59"]
