@@ -245,16 +245,27 @@ def test_captions_without_a_first_speaker_or_cues_are_refused(tmp_path):
             transcripts.read_transcript(write(tmp_path, "z.vtt", SRT))
 
 
-def test_mixed_folder_feeds_kwic(tmp_path):
+def test_mixed_folder_feeds_kwic_keyness_and_coding(tmp_path):
+    from medlead import codebook, coding
     from medlead import text as medtext
 
     write(tmp_path, "a.txt", HEAD + "P1: The budget is the manager's job.\n")
     write(tmp_path, "b.srt", SRT)
-    write(tmp_path, "b.yml", "transcript: b\ninterviewer: INT\n")
-    _docx(tmp_path / "c.docx", ["P9: The budget again."])
-    with pytest.warns(TranscriptNotice):
-        turns = transcripts.read_transcripts(tmp_path)
+    write(tmp_path, "b.yml", "transcript: b\ninterviewer: INT\nparticipants:\n  INT:\n"
+          "  P1: {group: doctor}\n")
+    _docx(tmp_path / "c.docx", ["P9: The budget again, and the budget after.",
+                                "P8: As clinical director I lead the service."])
+    write(tmp_path, "c.yml", "participants:\n  P9: {group: nhs_manager}\n"
+          "  P8: {group: doctor}\n")
+    turns = transcripts.read_transcripts(tmp_path)
     assert turns["transcript"].unique().tolist() == ["t1", "b", "c"]
     assert turns["turn_id"].is_unique
     hits = medtext.kwic(turns, "budget")
-    assert len(hits) == 2
+    assert hits["turn_id"].tolist() == ["t1-0001", "c-0001", "c-0001"]
+    table = medtext.keyness_between(turns, "group", "nhs_manager", "doctor", min_freq=1,
+                                    stopwords=None)
+    assert table.set_index("word").loc["budget", "freq_a"] == 2
+    coded = coding.code_turns(turns, codebook.load_codebook())
+    director = coded.loc[coded["code"] == "medical_director_posts"]
+    assert director["turn_id"].tolist() == ["c-0002"]
+    assert director["matched"].tolist() == ["clinical director"]
