@@ -269,3 +269,29 @@ def test_mixed_folder_feeds_kwic_keyness_and_coding(tmp_path):
     director = coded.loc[coded["code"] == "medical_director_posts"]
     assert director["turn_id"].tolist() == ["c-0002"]
     assert director["matched"].tolist() == ["clinical director"]
+
+
+def test_the_word_and_caption_example_in_the_format_page_reads_as_documented(tmp_path):
+    from medlead.paths import PROJECT_ROOT
+
+    page = (PROJECT_ROOT / "book" / "byo-format.md").read_text(encoding="utf-8")
+    section = page.split("## Word files and caption files", 1)[1]
+    vtt = section.split("```text\n", 1)[1].split("```", 1)[0]
+    sidecar = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    write(tmp_path, "board-call.vtt", vtt)
+    write(tmp_path, "board-call.yml", sidecar)
+    turns = transcripts.read_transcript(tmp_path / "board-call.vtt")
+    assert turns["turn_id"].tolist() == ["site-b-call-01-0001", "site-b-call-01-0002"]
+    assert turns["timestamp"].tolist() == ["00:00:01", "00:00:04"]
+    assert turns["role"].tolist() == ["interviewer", "participant"]
+    assert turns["group"].tolist()[1] == "doctor"
+    assert turns["text"].tolist()[1] == ("We meet monthly, the clinical director in the chair.\n"
+                                         "The general manager brings the budget.")
+    _docx(tmp_path / "board-call.docx", [
+        "Interviewer: How does the directorate board work?",
+        "Jane Smith: We meet monthly, the clinical director in the chair.",
+        "The general manager brings the budget.",
+    ])
+    word = transcripts.read_transcript(tmp_path / "board-call.docx")
+    columns = ["turn_id", "speaker", "role", "group", "text"]
+    assert word[columns].equals(turns[columns])

@@ -38,7 +38,7 @@ _VARIABLE_TYPES = {"Boolean": lambda v: v.strip().lower() in ("true", "1"), "Int
                    "Float": float}
 
 
-def _refi_tables(project: object) -> tuple[dict[str, pd.DataFrame], str]:
+def _refi_tables(project: object, positions: str = "auto") -> tuple[dict[str, pd.DataFrame], str]:
     """Load REFI tables from a ``.qdpx``, a folder of CSVs or a dict; return them and a name."""
     from medlead import refi  # imported here: the text-format reader does not need lxml
 
@@ -52,7 +52,7 @@ def _refi_tables(project: object) -> tuple[dict[str, pd.DataFrame], str]:
     if path.is_dir():
         return refi.read_tables_csv(path), str(path)
     if path.is_file() and path.suffix.lower() == ".qdpx":
-        return refi.read_qdpx(path), str(path)
+        return refi.read_qdpx(path, positions=positions), str(path)
     raise TranscriptError(
         f"{path}: expected a .qdpx project file or the folder of CSV tables written by "
         "'python -m medlead import-qdpx' (sources.csv, cases.csv, variables.csv, codes.csv, "
@@ -117,6 +117,7 @@ def turns_from_refi(
     unit: str = "paragraph",
     speaker_labels: bool | Iterable[str] = False,
     interviewers: Iterable[str] = (),
+    positions: str = "auto",
 ) -> pd.DataFrame:
     """Turn a REFI-QDA project's text sources into a turns table like :func:`read_transcripts`.
 
@@ -129,7 +130,9 @@ def turns_from_refi(
     label's turn, its text starting after the label, and a paragraph without a label is the
     previous label's (the case's before the first label); when a list of labels, only those
     labels count (safer: "PPE: ..." is then not a speaker). ``interviewers``: labels whose turns
-    are the interviewer's (``is_witness`` false).
+    are the interviewer's (``is_witness`` false). ``positions``: the unit of a ``.qdpx``'s
+    selections, passed to :func:`medlead.refi.read_qdpx` (``"auto"``: by the program that wrote
+    it, UTF-16 units for NVivo).
 
     Out: :data:`TURN_COLUMNS` then :data:`TRANSCRIPT_COLUMNS`, ``qda_codes`` (the names of the codes
     whose coded segments overlap the turn, sorted, joined by ``"; "``) and one column per case
@@ -145,7 +148,7 @@ def turns_from_refi(
     """
     if unit not in REFI_UNITS:
         raise TranscriptError(f"unit {unit!r} is not one of {', '.join(REFI_UNITS)}.")
-    tables, where = _refi_tables(project)
+    tables, where = _refi_tables(project, positions)
     sources = tables["sources"]
     if sources.empty or not sources["text"].astype(str).str.strip().any():
         raise TranscriptError(f"{where}: the project has no text sources with any text.")
