@@ -295,3 +295,24 @@ def test_the_word_and_caption_example_in_the_format_page_reads_as_documented(tmp
     word = transcripts.read_transcript(tmp_path / "board-call.docx")
     columns = ["turn_id", "speaker", "role", "group", "text"]
     assert word[columns].equals(turns[columns])
+
+
+def test_refi_paragraph_labels_in_any_script_and_typing():
+    import pandas as pd
+
+    text = ("**Interviewer :** Wie arbeitet der Vorstand?\n"
+            "Ärztin：Monatlich, mit der Direktorin.\n"
+            "<b>Émilie</b>: Nous nous réunissons chaque semaine.\n"
+            "Und ohne Label geht es weiter.")
+    tables = {
+        "sources": pd.DataFrame({"source_id": ["s"], "name": ["Vorstand"], "text": [text]}),
+        "cases": pd.DataFrame({"case_id": [], "name": [], "source_ids": []}),
+        "variables": pd.DataFrame({"case_id": [], "variable": [], "value": [], "type": []}),
+        "codes": pd.DataFrame({"code_id": [], "name": []}),
+        "segments": pd.DataFrame({"source_id": [], "code_id": [], "start": [], "end": []}),
+    }
+    turns = transcripts.turns_from_refi(tables, speaker_labels=True, interviewers=["Interviewer"])
+    assert turns["speaker"].tolist() == ["Interviewer", "Ärztin", "Émilie", "Émilie"]
+    assert turns["text"].tolist()[:2] == ["Wie arbeitet der Vorstand?",
+                                          "Monatlich, mit der Direktorin."]
+    assert turns["is_witness"].tolist() == [False, True, True, True]

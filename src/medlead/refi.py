@@ -280,21 +280,24 @@ def _check_offsets(segments: pd.DataFrame) -> pd.DataFrame:
     """Whole-number ``start``/``end`` as int64, refusing missing, fractional or non-numbers."""
     segments = segments.copy()
     for column in ("start", "end"):
-        values = []
-        for row, value in segments[column].items():
-            number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
-            if isinstance(value, bool) or pd.isna(number):
-                raise RefiError(
-                    f"The segments table, row {row}: {column} {value!r} is not a number; give "
-                    "a whole-number character offset."
-                )
-            if float(number) != int(number):
-                raise RefiError(
-                    f"The segments table, row {row}: {column} {value!r} is not a whole number; "
-                    "offsets count characters."
-                )
-            values.append(int(number))
-        segments[column] = pd.Series(values, index=segments.index, dtype="int64")
+        values = segments[column]
+        numbers = pd.to_numeric(values, errors="coerce")
+        is_bool = values.map(lambda v: isinstance(v, bool))
+        missing = numbers.isna() | is_bool
+        if missing.any():
+            row = missing.idxmax()
+            raise RefiError(
+                f"The segments table, row {row}: {column} {values[row]!r} is not a number; give "
+                "a whole-number character offset."
+            )
+        fractional = numbers != numbers.round()
+        if fractional.any():
+            row = fractional.idxmax()
+            raise RefiError(
+                f"The segments table, row {row}: {column} {values[row]!r} is not a whole number; "
+                "offsets count characters."
+            )
+        segments[column] = numbers.astype("int64")
     return segments
 
 

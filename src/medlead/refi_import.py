@@ -251,7 +251,10 @@ def _choose_unit(
     if "nvivo" in origin.lower() or _refi.UTF16_ORIGIN.lower() in origin.lower():
         return "utf16", f"the project was written by {origin!r}, which counts UTF-16 units"
     for _, text, spans in raw_sources:
-        if any(len(text) < end <= utf16_length(text) for _, end in spans):
+        if not spans:
+            continue
+        longest = max(end for _, end in spans)
+        if len(text) < longest <= utf16_length(text):
             return "utf16", "some selections only fit their text counted in UTF-16 units"
     return "codepoints", "the default"
 

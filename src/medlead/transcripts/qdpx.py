@@ -28,11 +28,12 @@ SUFFIXES: tuple[str, ...] = (".qdpx",)
 #: How :func:`turns_from_refi` cuts a source into turns.
 REFI_UNITS: tuple[str, ...] = ("paragraph", "source")
 #: ``Label: `` at the start of a paragraph: up to 40 letters (any script), digits, spaces, ``_.-``,
-#: optionally in Markdown or HTML bold, spaces allowed before an ASCII or full-width colon.
+#: optionally in Markdown or HTML bold, spaces allowed before the colon; after an ASCII colon a
+#: space is needed, after a full-width one (U+FF1A) not.
 _LABEL = re.compile(
     r"(?:\*\*|__|<(?:b|strong)>)?(?P<label>[^\W\d_][\w.\- ]{0,39}?)[^\S\n]*"
-    r"(?:\*\*|__|</(?:b|strong)>)?[^\S\n]*[:\uff1a\ufe55](?:\*\*|__|</(?:b|strong)>)?"
-    r"[^\S\n]+(?=\S)"
+    r"(?:\*\*|__|</(?:b|strong)>)?[^\S\n]*(?:[:\ufe55](?:\*\*|__|</(?:b|strong)>)?[^\S\n]+"
+    r"|\uff1a(?:\*\*|__|</(?:b|strong)>)?[^\S\n]*)(?=\S)"
 )
 _VARIABLE_TYPES = {"Boolean": lambda v: v.strip().lower() in ("true", "1"), "Integer": int,
                    "Float": float}
