@@ -159,6 +159,21 @@ def test_word_bold_names_and_defaults_without_sidecar(tmp_path):
     assert turns["hearing_date"].isna().all()
 
 
+def test_word_sentences_with_a_colon_stay_text_and_numbered_labels_count(tmp_path):
+    path = _docx(tmp_path / "n.docx", [
+        "Participant 3: We agreed.",
+        "so the point is: the board decides.",
+        "Interviewer: Thank you.",
+    ])
+    with pytest.warns(TranscriptNotice):
+        turns = transcripts.read_transcript(path)
+    assert turns["speaker"].tolist() == ["Participant 3", "Interviewer"]
+    assert turns["text"].tolist()[0] == "We agreed.\nso the point is: the board decides."
+    write(tmp_path, "n.yml", "participants:\n  int:\n  Participant 3:\n")
+    path = _docx(tmp_path / "n.docx", ["int: A lower-case code, declared.", "Participant 3: Yes."])
+    assert transcripts.read_transcript(path)["speaker"].tolist() == ["int", "Participant 3"]
+
+
 def test_word_errors_name_the_paragraph_and_undeclared_speakers(tmp_path):
     path = _docx(tmp_path / "a.docx", ["Some preamble.", "P1: text"])
     with pytest.raises(TranscriptError, match=r"a\.docx: paragraph 1 .*before any speaker"):

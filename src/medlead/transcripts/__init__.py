@@ -64,7 +64,12 @@ def _reader(path: Path):
 def _columns(path: Path) -> dict[str, list]:
     module = _reader(path)
     if module is qdpx:
-        table = qdpx.turns_from_refi(path)
+        from medlead.refi import RefiError
+
+        try:
+            table = qdpx.turns_from_refi(path)
+        except RefiError as exc:  # one error type for every format, so folders list them all
+            raise TranscriptError(str(exc)) from exc
         return {name: table[name].tolist() for name in table.columns}
     return module.read(path)
 

@@ -2,7 +2,8 @@
 
 Who speaks a cue is read from a WebVTT voice tag (``<v Jane Smith>text</v>``, what Teams and
 many tools write) or from a ``Name: `` prefix on the cue's text (what Zoom and Otter write, and
-the usual SRT convention; one to four words). A cue without a speaker continues the speaker
+the usual SRT convention; one to four words, each capitalised unless the sidecar declares the
+name, so ``so the point is: ...`` stays text). A cue without a speaker continues the speaker
 before; a file whose first cue has none is refused (naming the line), as is a file with no
 cues. Consecutive cues of one speaker make one turn. Other markup (``<i>``, ``<c.x>``,
 ``<00:00:01.000>``) is removed; ``NOTE``, ``STYLE`` and ``REGION`` blocks are skipped.
@@ -19,7 +20,7 @@ import re
 from pathlib import Path
 
 from medlead.transcripts.common import TranscriptError, decode, lines_of, listing, turn_columns
-from medlead.transcripts.sidecar import metadata
+from medlead.transcripts.sidecar import load_sidecar, looks_like_label, metadata
 
 #: The file suffixes this reader takes (matched ignoring case).
 SUFFIXES: tuple[str, ...] = (".vtt", ".srt")
@@ -31,7 +32,7 @@ _VOICE = re.compile(r"<v(?:\.[\w.\-]+)?[ \t]+(?P<name>[^>]+)>")
 _TAG = re.compile(r"</?[^>\s][^>]*>")
 _WORD = r"[^\W\d_][\w.'\-]*"
 _PREFIX = re.compile(
-    rf"^(?P<label>{_WORD}(?: {_WORD}){{0,3}})\s*[:\uff1a](?=\s)\s*"
+    rf"^(?P<label>{_WORD}(?: [\w][\w.'\-]*){{0,3}})\s*[:\uff1a](?=\s)\s*"
 )
 
 
@@ -79,7 +80,7 @@ def _hms(stamp: str) -> str:
     return ":".join(f"{int(p):02d}" for p in parts)
 
 
-def _turns(path: Path) -> tuple[str, list[dict], dict[str, str]]:
+def _turns(path: Path, declared: dict | None = None) -> tuple[str, list[dict], dict[str, str]]:
     cues = _cues(path)
     if not cues:
         raise TranscriptError(
@@ -95,7 +96,7 @@ def _turns(path: Path) -> tuple[str, list[dict], dict[str, str]]:
         speaker = voice
         if speaker is None:
             prefix = _PREFIX.match(text)
-            if prefix:
+            if prefix and looks_like_label(prefix.group("label"), declared):
                 speaker, text = prefix.group("label"), text[prefix.end():]
         if not text:
             continue
@@ -122,13 +123,16 @@ def _turns(path: Path) -> tuple[str, list[dict], dict[str, str]]:
 
 def document_text(path: str | Path) -> str:
     """The text that ``start``/``end`` index: the cues' texts, one a line."""
-    return _turns(Path(path))[0]
+    path = Path(path)
+    sidecar = load_sidecar(path)
+    return _turns(path, sidecar["participants"] if sidecar else None)[0]
 
 
 def read(path: Path) -> dict[str, list]:
     """Column lists of the caption file at ``path`` (see the module docstring)."""
-    text, turns, first_seen = _turns(path)
+    sidecar = load_sidecar(path)
+    text, turns, first_seen = _turns(path, sidecar["participants"] if sidecar else None)
     if not turns:
         raise TranscriptError(f"{path}: the cues hold no text.")
-    meta = metadata(path, list(dict.fromkeys(t["speaker"] for t in turns)), first_seen)
+    meta = metadata(path, list(dict.fromkeys(t["speaker"] for t in turns)), first_seen, sidecar)
     return turn_columns(text, turns, meta)

@@ -348,7 +348,9 @@ def _participants(
     participants: dict[str, dict[str, object]] = {}
     for code, attributes in raw.items():
         words = code.split(" ") if spaced_codes else [code]
-        if not all(_ALIAS_FREE_CODE.match(word) for word in words):
+        if not _ALIAS_FREE_CODE.match(words[0]) or not all(
+            re.fullmatch(r"[\w][\w.\-]*", word) for word in words[1:]
+        ):
             problems.append(
                 f"{at('  ' + code)}: "
                 f"speaker code {code!r} must be one word: a letter, then letters, digits, "

@@ -2,9 +2,10 @@
 
 A turn starts at a paragraph that opens with a speaker label, in either form people use:
 
-- ``Speaker: text`` typed in the paragraph (``P1:``, ``Dr Jane Smith:``, ``Émilie :``; the
-  label is one to four words, each starting with a letter; a timestamp ``[00:01:02]`` may come
-  first), or
+- ``Speaker: text`` typed in the paragraph (``P1:``, ``Dr Jane Smith:``, ``Participant 3:``,
+  ``Émilie :``; one to four words, each starting with a capital letter or a digit unless the
+  sidecar declares the label, so ``so the point is: ...`` stays text; a timestamp
+  ``[00:01:02]`` may come first), or
 - the speaker's name in **bold** at the start of the paragraph (``**Jane Smith** text`` or
   ``**Jane Smith:** text``); a paragraph that is only a short bold name starts a turn whose text
   is in the paragraphs after it.
@@ -31,14 +32,15 @@ from medlead.transcripts.common import (
     notice,
     turn_columns,
 )
-from medlead.transcripts.sidecar import metadata
+from medlead.transcripts.sidecar import load_sidecar, looks_like_label, metadata
 
 #: The file suffixes this reader takes (matched ignoring case).
 SUFFIXES: tuple[str, ...] = (".docx",)
 
 _WORD = r"[^\W\d_][\w.'\-]*"
+_NEXT = r"[\w][\w.'\-]*"
 _TYPED_LABEL = re.compile(
-    rf"^(?:{TIMESTAMP}\s+)?(?:\*\*|<b>)?(?P<label>{_WORD}(?: {_WORD}){{0,3}})\s*(?:\*\*|</b>)?"
+    rf"^(?:{TIMESTAMP}\s+)?(?:\*\*|<b>)?(?P<label>{_WORD}(?: {_NEXT}){{0,3}})\s*(?:\*\*|</b>)?"
     r"\s*[:\uff1a\ufe55](?:\*\*|</b>)?(?=\s|$)\s*"
 )
 _STAMP_ONLY = re.compile(rf"^{TIMESTAMP}\s*")
@@ -100,7 +102,7 @@ def _bold_label(paragraph) -> tuple[str, int] | None:
         return None
     head = paragraph.text[:taken]
     label = head.strip().rstrip(":\uff1a").strip()
-    if not label or len(label) > 40 or not re.fullmatch(rf"{_WORD}(?: {_WORD}){{0,3}}", label):
+    if not label or len(label) > 40 or not re.fullmatch(rf"{_WORD}(?: {_NEXT}){{0,3}}", label):
         return None
     rest = paragraph.text[taken:]
     skip = len(rest) - len(rest.lstrip(" \t\u00a0:\uff1a"))
@@ -110,6 +112,8 @@ def _bold_label(paragraph) -> tuple[str, int] | None:
 def read(path: Path) -> dict[str, list]:
     """Column lists of the Word transcript at ``path`` (see the module docstring)."""
     paragraphs = _paragraphs(path)
+    sidecar = load_sidecar(path)
+    declared = sidecar["participants"] if sidecar else None
     text = "\n".join(p.text for p in paragraphs)
     turns: list[dict] = []
     problems: list[str] = []
@@ -136,9 +140,9 @@ def read(path: Path) -> dict[str, list]:
         typed = _TYPED_LABEL.match(line)
         bold = _bold_label(paragraph)
         stamp = None
-        if typed:
+        if typed and looks_like_label(typed.group("label"), declared):
             label, content, stamp = typed.group("label"), typed.end(), typed.group("timestamp")
-        elif bold:
+        elif bold and looks_like_label(bold[0], declared):
             label, content = bold
         if label is not None:
             first_seen.setdefault(label, f"paragraph {number}")
@@ -168,5 +172,5 @@ def read(path: Path) -> dict[str, list]:
         raise TranscriptError(
             f"{path}: no speaker turns: no paragraph opens with 'Speaker: ' or a bold name."
         )
-    meta = metadata(path, list(dict.fromkeys(t["speaker"] for t in turns)), first_seen)
+    meta = metadata(path, list(dict.fromkeys(t["speaker"] for t in turns)), first_seen, sidecar)
     return turn_columns(text, turns, meta)
