@@ -331,3 +331,13 @@ def test_refi_paragraph_labels_in_any_script_and_typing():
     assert turns["text"].tolist()[:2] == ["Wie arbeitet der Vorstand?",
                                           "Monatlich, mit der Direktorin."]
     assert turns["is_witness"].tolist() == [False, True, True, True]
+
+
+def test_a_broken_project_in_a_folder_is_listed_with_the_other_failures(tmp_path):
+    write(tmp_path, "a.txt", HEAD + "X: unknown\n")
+    write(tmp_path, "b.qdpx", "not a zip")
+    with pytest.raises(TranscriptError) as caught:
+        transcripts.read_transcripts(tmp_path)
+    message = str(caught.value)
+    assert message.startswith("2 of 2 transcript file(s)")
+    assert "b.qdpx is not a zip archive" in message and "unknown speaker 'X'" in message
