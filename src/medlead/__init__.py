@@ -3,7 +3,8 @@
 Every piece of logic the book's notebooks use lives here, in small modules with one concern each.
 
 Files and data
-- :mod:`medlead.paths`: where the project's own files and the download cache are.
+- :mod:`medlead.paths`: where the project's own files (in a checkout or inside the installed
+  package) and the download cache are.
 - :mod:`medlead.atomic`: atomic file writes for every cache and export.
 - :mod:`medlead.authored`: reading the CSV tables the project authors (timeline, speakers).
 - :mod:`medlead.data`: fetching pinned, checksummed public source files (with an offline mirror).
@@ -31,6 +32,8 @@ Book furniture
 - :mod:`medlead.timeline`: the authored timeline of medical leadership in the NHS.
 - :mod:`medlead.diagrams`: Mintzberg's five parts, drawn in code.
 - :mod:`medlead.style`: the book's plotting style (colour-blind-safe palette, figure defaults).
+- :mod:`medlead.figures`: what a figure shows, as text, so the notebook tests compare figures by
+  their data rather than their pixels.
 """
 
 __version__ = "0.1.0"
