@@ -25,8 +25,11 @@ Testimony and coding
 - :mod:`medlead.coding`: keyword-assisted coding, code-by-group matrices, framework matrices.
 - :mod:`medlead.bootstrap`: seeded cluster bootstrap over witnesses for theme rates.
 - :mod:`medlead.reliability`: agreement between codings (Cohen's kappa, Krippendorff's alpha).
-- :mod:`medlead.refi`: REFI-QDA export and import (``.qdpx`` projects, ``.qdc`` codebooks).
-- :mod:`medlead.byo`: your own transcripts (the book's plain-text format, or a ``.qdpx``) as turns.
+- :mod:`medlead.refi`: REFI-QDA export (``.qdpx`` projects, ``.qdc`` codebooks); import is in
+  :mod:`medlead.refi_import` (re-exported), position units in :mod:`medlead.refi_positions`.
+- :mod:`medlead.transcripts`: your own transcripts as turns, one module per format (plain text,
+  Word ``.docx``, WebVTT/SRT captions, REFI-QDA ``.qdpx``) behind ``read_transcript(s)``;
+  :mod:`medlead.byo` keeps the older names.
 
 Book furniture
 - :mod:`medlead.timeline`: the authored timeline of medical leadership in the NHS.
