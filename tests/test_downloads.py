@@ -47,3 +47,33 @@ def test_write_downloads_writes_every_file_then_skips_when_up_to_date(tmp_path):
     (tmp_path / "listening-keyness.csv").unlink()
     downloads.write_downloads(tmp_path)
     assert (tmp_path / "listening-keyness.csv").is_file()
+
+
+def _parameters(notebook: str) -> dict:
+    """The constants of a chapter's parameter cell (its cell that starts '# --- Parameters')."""
+    import nbformat
+
+    from medlead import paths
+
+    book = nbformat.read(paths.PROJECT_ROOT / "notebooks" / f"{notebook}.ipynb", as_version=4)
+    cells = [c.source for c in book.cells
+             if c.cell_type == "code" and c.source.startswith("# --- Parameters")]
+    assert len(cells) == 1, f"{notebook}: expected one parameter cell"
+    namespace: dict = {}
+    exec(cells[0], namespace)  # the cell holds only literal constants
+    return namespace
+
+
+def test_figure_tables_use_the_chapters_default_parameters():
+    listening = _parameters("listening")
+    assert downloads.KEYNESS_PAIRS == listening["KEYNESS_PAIRS"]
+    assert downloads.KEYNESS_MIN_FREQ == listening["MIN_FREQ"]
+    assert downloads.THEME_GROUPS == listening["THEME_GROUPS"]
+    assert downloads.HEARING_YEARS == listening["HEARING_YEARS"]
+    assert (downloads.LISTENING_REPS, downloads.LISTENING_LEVEL, downloads.LISTENING_SEED) == (
+        listening["BOOTSTRAP_REPS"], listening["LEVEL"], listening["SEED"])
+    engagement = _parameters("engagement-performance")
+    for name in ("SURVEY_YEAR", "OUTCOME_YEAR", "RATING_YEAR", "SENIOR_MANAGER_ITEMS",
+                 "TRUST_TYPES", "BALANCE_TYPES", "MIN_TRUSTS", "CONFIDENCE"):
+        assert getattr(downloads, name) == engagement[name], name
+    assert downloads.OUTCOME_LABELS == engagement["OUTCOMES"]
