@@ -11,6 +11,7 @@ Files and data
 - :mod:`medlead.sources`: one loader per source family, each giving a tidy, validated DataFrame.
 - :mod:`medlead.panel`: the trust panel, one row per NHS trust per year.
 - :mod:`medlead.provenance`: the raw-to-tidy checks shown in the Data appendix.
+- :mod:`medlead.downloads`: the panel, figure tables and worksheet as files for the Data appendix.
 
 Trusts and performance
 - :mod:`medlead.sampling`: a purposive, maximum-variation sample of trusts from the trust panel.
@@ -25,6 +26,7 @@ Testimony and coding
 - :mod:`medlead.coding`: keyword-assisted coding, code-by-group matrices, framework matrices.
 - :mod:`medlead.bootstrap`: seeded cluster bootstrap over witnesses for theme rates.
 - :mod:`medlead.reliability`: agreement between codings (Cohen's kappa, Krippendorff's alpha).
+- :mod:`medlead.worksheets`: class coding worksheets (CSV, XLSX) and agreement among students.
 - :mod:`medlead.refi`: REFI-QDA export (``.qdpx`` projects, ``.qdc`` codebooks); import is in
   :mod:`medlead.refi_import` (re-exported), position units in :mod:`medlead.refi_positions`.
 - :mod:`medlead.transcripts`: your own transcripts as turns, one module per format (plain text,
