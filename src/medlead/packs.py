@@ -402,10 +402,11 @@ def engagement_results(
     per model ("year only", "adjusted" and, with ``trust_effects``, "each trust against
     itself") with ``outcome``, ``model``, ``estimate`` (change in the outcome for one standard
     deviation of the score), ``ci_low``, ``ci_high``, ``p_value``, ``rows``, ``trusts`` and
-    ``terms`` (what the model adjusts for). Trust type is adjusted for only when the rows of
-    that outcome hold more than one type, so no model is fitted with a constant column (the
-    chapter's cell warns "design matrix is rank-deficient" when specialist trusts, which lack
-    SHMI, are added).
+    ``terms`` (what the model adjusts for); ``models.attrs["score_sd"]`` is one standard
+    deviation of the score, in percentage points, over the model's rows. Trust type is
+    adjusted for only when the rows of that outcome hold more than one type, so no model is
+    fitted with a constant column (the chapter's cell warns "design matrix is rank-deficient"
+    when specialist trusts, which lack SHMI, are added).
     """
     unknown_types = sorted(set(trust_types) - set(panel["org_type"].astype(str)))
     if unknown_types:
@@ -460,6 +461,7 @@ def engagement_results(
             })
     models = pd.DataFrame(results, columns=["outcome", "model", "estimate", "ci_low", "ci_high",
                                             "p_value", "rows", "trusts", "terms"])
+    models.attrs["score_sd"] = float(rows["senior_manager_score"].std())
     return {"correlations": correlations, "models": models}
 
 
