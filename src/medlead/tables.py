@@ -116,7 +116,7 @@ def plain_table(
                if pd.api.types.is_numeric_dtype(shown[column])
                and not pd.api.types.is_bool_dtype(shown[column])]
     full_caption = f"Table {number}. {caption}" if number else caption
-    styler = text.style.hide(axis="index").set_caption(full_caption)
+    styler = text.style.format(escape="html").hide(axis="index").set_caption(full_caption)
     if table_id:
         styler = styler.set_uuid(table_id)
     styler = styler.set_table_attributes('class="plain-table"')
