@@ -20,8 +20,8 @@ import yaml
 
 from medlead import paths
 
-CODEBOOK_PATH: Path = paths.DATA_DIR / "codebook.yml"
-BIBLIOGRAPHY_PATH: Path = paths.PROJECT_ROOT / "references.bib"
+CODEBOOK_PATH: Path = paths.book_file("codebook.yml")
+BIBLIOGRAPHY_PATH: Path = paths.book_file("references.bib")
 
 #: Longest example extract allowed, in words (extracts stay short and attributed).
 MAX_QUOTE_WORDS = 30

@@ -58,8 +58,8 @@ STRATA: dict[str, str] = {
     "other": "others",
 }
 
-MANUAL_SAMPLE_PATH: Path = paths.DATA_DIR / "manual_sample.csv"
-MANUAL_CODES_PATH: Path = paths.DATA_DIR / "manual_codes.csv"
+MANUAL_SAMPLE_PATH: Path = paths.book_file("manual_sample.csv")
+MANUAL_CODES_PATH: Path = paths.book_file("manual_codes.csv")
 
 #: Name written as the coder of keyword-assisted selections in REFI-QDA exports.
 ASSISTED_CODER = "medlead keyword patterns"
