@@ -37,10 +37,10 @@ def test_formats_p_values_and_missing_values(results):
     html = tables.plain_table(
         results, {"y": "Outcome", "p_value": "p", "r": "r", "flag": "Flag"}, "Caption.",
         formats={"p_value": tables.format_p, "r": tables.decimals(3)}).to_html()
-    assert "&lt; 0.001" in html and "0.031" in html and "e-05" not in html
+    assert "&lt;\u00a00.001" in html and "0.031" in html and "e-05" not in html
     assert "\u2013" in html  # the missing r
     assert ">yes<" in html and ">no<" in html
-    assert tables.format_p(0.0004) == "< 0.001"
+    assert tables.format_p(0.0004) == "<\u00a00.001"
     assert tables.percent(1)(0.125) == "12.5%"
     assert tables.format_number(-0.0001, 2) == "0.00"  # no negative zero
     assert tables.format_number(12345.678, 1) == "12,345.7"

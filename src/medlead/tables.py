@@ -38,13 +38,14 @@ def format_number(value: object, digits: int = 2) -> str:
 
 
 def format_p(value: object) -> str:
-    """A p-value for a report: three decimals, or ``"< 0.001"``; missing values as an en dash."""
+    """A p-value for a report: three decimals, or ``"< 0.001"`` (with a no-break space, so the
+    sign never ends a line); missing values as an en dash."""
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "\u2013"
     p = float(value)  # type: ignore[arg-type]
     if not 0 <= p <= 1:
         raise ValueError(f"A p-value must lie between 0 and 1, got {p!r}.")
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return "<\u00a00.001" if p < 0.001 else f"{p:.3f}"
 
 
 def decimals(digits: int) -> Callable[[object], str]:
