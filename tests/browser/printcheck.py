@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-#: A4 in millimetres, and the side margins set by `_static/print.css` (`@page`, 14mm 12mm).
+#: A4 in millimetres, and the side margins set by `_static/print.css` (`@page`, 12mm each side).
 A4_WIDTH_MM = 210.0
 SIDE_MARGIN_MM = 12.0
 #: CSS pixels per millimetre (96 per inch).
