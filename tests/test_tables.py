@@ -62,3 +62,17 @@ def test_bad_requests_fail_clearly(results):
 def test_interval_text():
     low, high = pd.Series([0.361, np.nan]), pd.Series([0.635, 0.2])
     assert tables.interval_text(low, high).tolist() == ["0.36 to 0.64", "\u2013"]
+
+
+def test_preview_keeps_the_data_column_names():
+    raw = pd.DataFrame({0: ["ORG_CODE", "R1A"], 1: ["FTE", "12.5"]}, index=[3, 4])
+    html = tables.preview(raw, "The first lines of the file.", number="2", table_id="raw").to_html()
+    assert ">Column 1</th>" in html and ">Column 2</th>" in html
+    assert "Table 2. The first lines of the file." in html
+    assert 'class="row_heading' not in html  # no index column
+    loaded = pd.DataFrame({"org_code": ["R1A"], "fte": [1234.5678], "n": [3]})
+    html = tables.preview(loaded, "Loaded.", formats={"fte": tables.decimals(3)}).to_html()
+    assert ">org_code</th>" in html and ">fte</th>" in html
+    assert "1,234.568" in html and ">3<" in html
+    with pytest.raises(KeyError, match="'missing'"):
+        tables.preview(loaded, "Loaded.", formats={"missing": "{:.1f}"})

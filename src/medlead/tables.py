@@ -126,6 +126,34 @@ def plain_table(
     return styler
 
 
+def preview(
+    data: pd.DataFrame,
+    caption: str,
+    number: str | None = None,
+    table_id: str | None = None,
+    formats: Mapping[str, Format] | None = None,
+) -> Styler:
+    """A captioned preview of a data file or table that keeps the data's own column names.
+
+    For the Data appendix, where the point is to show what a reader finds in the file: columns
+    keep their names (a column named by position, as in a raw file read without a header, is
+    shown as "Column 1", "Column 2", …), there is no index column, and numbers get the formats of
+    :func:`plain_table` (``formats`` maps a column, by its name in ``data``, to another format).
+    Out: a ``Styler`` as from :func:`plain_table`.
+    """
+    shown = data.copy()
+    shown.columns = [f"Column {c + 1}" if isinstance(c, (int, np.integer)) else str(c)
+                     for c in data.columns]
+    renamed = dict(zip(data.columns, shown.columns, strict=True))
+    missing = [c for c in (formats or {}) if c not in renamed]
+    if missing:
+        raise KeyError(f"preview: format(s) given for column(s) {', '.join(map(repr, missing))} "
+                       f"not in the table (it has {', '.join(map(repr, data.columns))}).")
+    return plain_table(shown, {c: c for c in shown.columns}, caption,
+                       formats={renamed[c]: f for c, f in (formats or {}).items()},
+                       number=number, table_id=table_id)
+
+
 def interval_text(low: pd.Series, high: pd.Series, digits: int = 2) -> pd.Series:
     """Intervals as text for a table column: ``"0.36 to 0.64"`` (an en dash where missing)."""
     return pd.Series(
