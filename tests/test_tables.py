@@ -76,3 +76,13 @@ def test_preview_keeps_the_data_column_names():
     assert "1,234.568" in html and ">3<" in html
     with pytest.raises(KeyError, match="'missing'"):
         tables.preview(loaded, "Loaded.", formats={"missing": "{:.1f}"})
+
+
+def test_compact_and_missing_values_of_every_kind():
+    fmt = tables.compact(1)
+    assert [fmt(v) for v in (233.0, 96.14, np.nan, 12)] == ["233", "96.1", "\u2013", "12"]
+    assert tables.format_number(pd.NA) == "\u2013" and tables.format_number(pd.NaT) == "\u2013"
+    counts = pd.DataFrame({"year": [2009, 2012], "shmi": pd.array([pd.NA, 142], dtype="Int64")})
+    html = tables.plain_table(counts, {"year": "Year", "shmi": "SHMI"}, "Caption.",
+                              formats={"year": str}).to_html()
+    assert "&lt;NA&gt;" not in html and ">142<" in html and ">2009<" in html

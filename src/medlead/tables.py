@@ -23,9 +23,12 @@ MINUS = "\u2212"
 def format_number(value: object, digits: int = 2) -> str:
     """``value`` with ``digits`` decimals, thousands separated by commas and a true minus sign.
 
-    Missing values (None, NaN) become an en dash. Integers keep no decimals when ``digits`` is 0.
+    Missing values (None, NaN, pandas' NA and NaT) become an en dash. Integers keep no decimals
+    when ``digits`` is 0.
     """
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "\u2013"
+    if np.ndim(value) == 0 and not isinstance(value, str) and pd.isna(value):
         return "\u2013"
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         value = float(value)
@@ -51,6 +54,18 @@ def format_p(value: object) -> str:
 def decimals(digits: int) -> Callable[[object], str]:
     """A column format with ``digits`` decimals (see :func:`format_number`)."""
     return lambda value: format_number(value, digits)
+
+
+def compact(digits: int = 1) -> Callable[[object], str]:
+    """A column format for columns that mix counts and measures: whole numbers without decimals
+    (``233.0`` -> ``"233"``), other numbers with ``digits`` decimals (``96.1``)."""
+    def fmt(value: object) -> str:
+        number = isinstance(value, (int, float, np.integer, np.floating))
+        if number and not isinstance(value, bool) and np.isfinite(value) \
+                and float(value).is_integer():
+            return format_number(value, 0)
+        return format_number(value, digits)
+    return fmt
 
 
 def percent(digits: int = 1) -> Callable[[object], str]:
