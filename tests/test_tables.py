@@ -86,3 +86,9 @@ def test_compact_and_missing_values_of_every_kind():
     html = tables.plain_table(counts, {"year": "Year", "shmi": "SHMI"}, "Caption.",
                               formats={"year": str}).to_html()
     assert "&lt;NA&gt;" not in html and ">142<" in html and ">2009<" in html
+
+
+def test_missing_text_is_an_empty_cell():
+    data = pd.DataFrame({"type": pd.Categorical(["acute", np.nan]), "name": ["A", None]})
+    html = tables.preview(data, "Caption.").to_html()
+    assert ">nan<" not in html and ">None<" not in html and ">acute<" in html

@@ -51,6 +51,13 @@ def format_p(value: object) -> str:
     return "<\u00a00.001" if p < 0.001 else f"{p:.3f}"
 
 
+def _text(value: object) -> str:
+    """A text cell: missing values (None, NaN, NA) as an empty cell, anything else as ``str``."""
+    if value is None or (np.ndim(value) == 0 and not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
 def decimals(digits: int) -> Callable[[object], str]:
     """A column format with ``digits`` decimals (see :func:`format_number`)."""
     return lambda value: format_number(value, digits)
@@ -119,7 +126,7 @@ def plain_table(
             elif pd.api.types.is_float_dtype(shown[column]):
                 formatters[column] = decimals(2)
             else:
-                formatters[column] = lambda v: "" if v is None or v is pd.NA else str(v)
+                formatters[column] = _text
         elif isinstance(spec, str):
             formatters[column] = lambda v, s=spec: "\u2013" if pd.isna(v) else s.format(v)
         else:
