@@ -30,6 +30,7 @@ def test_plain_table_has_caption_labels_and_no_index(results):
     assert 'class="row_heading' not in html
     assert "\u22120.34" in html and "0.51" in html  # two decimals, true minus sign
     assert ">129<" in html  # whole numbers without decimals
+    assert "white-space: nowrap" in html  # number cells never wrap
 
 
 def test_formats_p_values_and_missing_values(results):
@@ -92,3 +93,11 @@ def test_missing_text_is_an_empty_cell():
     data = pd.DataFrame({"type": pd.Categorical(["acute", np.nan]), "name": ["A", None]})
     html = tables.preview(data, "Caption.").to_html()
     assert ">nan<" not in html and ">None<" not in html and ">acute<" in html
+
+
+def test_only_columns_with_long_unbroken_strings_may_break_anywhere():
+    data = pd.DataFrame({"file": ["a/" + "x" * 40 + ".csv"], "name": ["Short words only"]})
+    html = tables.plain_table(data, {"file": "File", "name": "Name"}, "Caption.",
+                              table_id="wrap").to_html()
+    assert "#T_wrap_row0_col0 {\n  overflow-wrap: anywhere !important;" in html
+    assert "T_wrap_row0_col1 {" not in html  # short words: no rule, they wrap between words

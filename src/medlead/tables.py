@@ -19,6 +19,9 @@ Format = str | Callable[[object], str]
 
 MINUS = "\u2212"
 
+#: Characters without a space beyond which a text cell may be broken anywhere (see plain_table).
+LONG_TOKEN = 30
+
 
 def format_number(value: object, digits: int = 2) -> str:
     """``value`` with ``digits`` decimals, thousands separated by commas and a true minus sign.
@@ -143,8 +146,19 @@ def plain_table(
     if table_id:
         styler = styler.set_uuid(table_id)
     styler = styler.set_table_attributes('class="plain-table"')
+    # text columns holding long unbroken strings (file names, URLs) may break them anywhere, so
+    # that they wrap instead of widening the table; other words break only between words
+    long_text = [label for column, label in columns.items() if label not in numeric
+                 and any(len(token) > LONG_TOKEN for value in text[label]
+                         for token in str(value).split())]
+    if long_text:
+        styler = styler.set_properties(subset=long_text,
+                                       **{"overflow-wrap": "anywhere !important"})
     if numeric:
-        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+        # numbers are right-aligned and never broken across lines ("< 0.001", "−0.34"), in print
+        # too (the print styles let other cells wrap)
+        styler = styler.set_properties(
+            subset=numeric, **{"text-align": "right", "white-space": "nowrap !important"})
     return styler
 
 
