@@ -1,4 +1,4 @@
-"""Benchmark: how long the book takes to build and test, and how much memory it needs (issue 9).
+"""Benchmark: how long the book takes to build and test, and how much memory it needs.
 
 Measures, in a throw-away copy of the repository (so your own `_build/` is never touched):
 
@@ -51,7 +51,7 @@ from memory import tree_memory  # benchmarks/memory.py, beside this script
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-#: Goals from issue 9 (seconds / MiB); None = no goal.
+#: Goals (seconds / MiB); None = no goal.
 GOALS = {
     "clean strict build": 180.0,
     "no-change rebuild": 10.0,

@@ -9,7 +9,7 @@ Run from the repository root with the offline mirror:
 - warm, new process: the same cache folder again, so the panel comes from the disk cache;
 - warm, same process: a second call in one process (the in-memory copy).
 
-Goals (issue 3): cold under 10 s from the mirror, warm under 1 s. Prints times and the ratios.
+Goals: cold under 10 s from the mirror, warm under 1 s. Prints times and the ratios.
 """
 
 from __future__ import annotations

@@ -119,7 +119,8 @@ def test_folder_reads_files_in_name_order_and_unions_attributes(tmp_path):
     write(tmp_path, "2-b.txt", SECOND)
     write(tmp_path, "1-a.txt", GOOD)
     write(tmp_path, "notes.md", "not a transcript")
-    turns = byo.read_transcripts(tmp_path)
+    with pytest.warns(byo.TranscriptNotice, match=r"1 file\(s\) not read.*notes\.md"):
+        turns = byo.read_transcripts(tmp_path)
     assert turns["transcript"].unique().tolist() == ["site-a-03", "site-b-01"]
     assert len(turns) == 8
     assert turns["turn_id"].is_unique
@@ -220,7 +221,8 @@ def test_missing_file_and_folder_are_named(tmp_path):
         byo.read_transcript(tmp_path / "nope.txt")
     with pytest.raises(TranscriptError, match=r"no such folder"):
         byo.read_transcripts(tmp_path / "nowhere")
-    with pytest.raises(TranscriptError, match=r"no transcript files \(\*\.txt\)"):
+    with pytest.raises(TranscriptError,
+                       match=r"no transcript files \(\*\.docx, \*\.qdpx, \*\.srt, \*\.txt"):
         byo.read_transcripts(tmp_path)
 
 

@@ -52,3 +52,20 @@ def test_export_qdpx_fails_clearly_while_the_coding_module_is_missing(tmp_path):
     else:  # once medlead.coding exists, the command must produce a valid project
         assert result.returncode == 0, result.stderr
         assert refi.read_qdpx(tmp_path / "x.qdpx")["sources"].shape[0] > 0
+
+
+def test_created_is_checked_against_the_schema_and_notices_are_printed(tmp_path, capsys):
+    assert main(["export-qdpx", str(tmp_path / "x.qdpx"), "--created", "2024-11-28 00:00"]) == 2
+    assert "not an ISO date-time as REFI-QDA takes it" in capsys.readouterr().err
+    assert not (tmp_path / "x.qdpx").exists()
+    tables = {
+        "sources": pd.DataFrame({"source_id": ["s"], "name": ["S"], "text": ["Emoji 😀 text."]}),
+        "codes": pd.DataFrame({"code_id": ["c"], "name": ["C"]}),
+        "segments": pd.DataFrame({"source_id": ["s"], "code_id": ["c"], "start": [8], "end": [12]}),
+    }
+    qdpx = refi.export_qdpx(tables, tmp_path / "p.qdpx", positions="utf16")
+    assert main(["import-qdpx", str(qdpx), str(tmp_path / "out")]) == 0
+    assert pd.read_csv(tmp_path / "out" / "segments.csv")["text"].tolist() == ["text"]
+    assert main(["import-qdpx", str(qdpx), str(tmp_path / "out2"), "--positions",
+                 "codepoints"]) == 0
+    assert "note: " in (err := capsys.readouterr().err) and "look misaligned" in err

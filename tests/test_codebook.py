@@ -177,3 +177,15 @@ def test_markdown_rendering_attributes_every_example(book_codebook):
         assert f"— {row.example_speaker}, hearing of" in text
     assert "{cite:p}`francis2013report" in text
     assert "{cite:p}" not in cbm.codebook_markdown(book_codebook, citations=False)
+
+
+def test_garbled_example_is_marked_sic_in_the_rendered_codebook():
+    from medlead.codebook import codebook_markdown
+
+    book = load_codebook()
+    marked = book[book["example_sic"]]
+    assert list(marked["code"]) == ["clinical_judgement"]
+    text = codebook_markdown(book)
+    quote = marked["example_quote"].iloc[0]
+    assert f"> “{quote}” [sic]" in text
+    assert text.count("[sic]") == 1

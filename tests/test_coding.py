@@ -279,10 +279,16 @@ def test_coded_corpus_exports_valid_qdpx_and_reads_back_the_same_tables(real, tm
     assert set(variables.variable) == {"group", "hybrid_medical_manager", "organisation", "role"}
     path = refi.export_qdpx(tables, tmp_path / "coded.qdpx")  # validates against Project.xsd
     back = refi.read_qdpx(path)
+    # Source names are written as safe file names ("M3/WI" becomes "M3-WI"); all else is kept.
+    expected = dict(tables)
+    expected["sources"] = tables["sources"].assign(
+        name=tables["sources"]["name"].map(refi.safe_source_name)
+    )
+    assert (expected["sources"]["name"] != tables["sources"]["name"]).sum() == 1
     for name, columns in refi.TABLE_COLUMNS.items():
         pd.testing.assert_frame_equal(
             back[name][columns].reset_index(drop=True),
-            tables[name][columns].reset_index(drop=True),
+            expected[name][columns].reset_index(drop=True),
             check_dtype=False,
             obj=name,
         )

@@ -65,9 +65,20 @@ def test_second_fetch_reuses_cache_without_mirror(env, monkeypatch):
     assert second == first and second.read_bytes() == CONTENT
 
 
-def test_cache_dir_defaults_to_data_cache(monkeypatch):
+def test_cache_dir_defaults_to_data_cache_in_a_checkout(monkeypatch):
     monkeypatch.delenv("MEDLEAD_CACHE_DIR", raising=False)
-    assert data.paths.cache_dir() == data.paths.DATA_DIR / "cache"
+    assert data.paths.PROJECT_ROOT is not None  # these tests run from the book's checkout
+    assert data.paths.cache_dir() == data.paths.PROJECT_ROOT / "data" / "cache"
+
+
+def test_installed_package_caches_in_the_user_cache_folder(monkeypatch, tmp_path):
+    # An installed copy has no checkout around it: the cache goes to the per-user folder.
+    monkeypatch.delenv("MEDLEAD_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(data.paths, "PROJECT_ROOT", None)
+    assert data.paths.cache_dir() == tmp_path / "xdg" / "medlead"
+    monkeypatch.setenv("MEDLEAD_CACHE_DIR", str(tmp_path / "mine"))
+    assert data.paths.cache_dir() == tmp_path / "mine"
 
 
 def test_unknown_source_id_names_id_and_manifest(env):
@@ -180,3 +191,137 @@ def test_every_family_citation_is_in_references_bib():
     fams = data.families(data.paths.DATA_DIR / "sources.yml")
     cited = {key for fam in fams.values() for key in fam.citation}
     assert cited and cited <= keys, sorted(cited - keys)
+
+
+def _partials(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.partial-*")) if folder.exists() else []
+
+
+def test_cache_folder_that_cannot_be_created_is_a_data_error(env, monkeypatch):
+    blocker = env["tmp"] / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("MEDLEAD_CACHE_DIR", str(blocker / "cache"))
+    with pytest.raises(data.DataError, match=r"Cannot write to the data cache .*a-file/cache") as e:
+        data.fetch("fake/values.csv")
+    assert "MEDLEAD_CACHE_DIR" in str(e.value) and "download" not in str(e.value)
+
+
+def test_read_only_cache_with_a_mirror_says_cache_not_network(env, monkeypatch):
+    # Tests run as root in CI, where permissions do not stop writes; a read-only file system is
+    # what the operating system reports, so that is what the stand-in raises.
+    import errno
+
+    def read_only(target):
+        raise OSError(errno.EROFS, "Read-only file system", str(target))
+
+    monkeypatch.setattr(data.atomic, "open_partial", read_only)
+    with pytest.raises(data.DataError, match=r"Cannot write to the data cache .*Read-only") as e:
+        data.fetch("fake/values.csv")
+    assert "network" not in str(e.value) and "could not download" not in str(e.value)
+
+
+def test_disk_full_during_the_copy_is_a_cache_error_and_leaves_nothing(env, monkeypatch):
+    import errno
+
+    def full(source_file, output, length=0):
+        output.write(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(data.shutil, "copyfileobj", full)
+    with pytest.raises(data.DataError, match=r"Cannot write to the data cache .*No space left"):
+        data.fetch("fake/values.csv")
+    assert _cache_files(env["cache"]) == []
+
+
+def test_partial_files_of_a_killed_fetch_are_removed_by_the_next_one(env):
+    """kill -9 a process in the middle of copying from the mirror, then fetch again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    script = textwrap.dedent(
+        f"""
+        import time
+        from pathlib import Path
+        from medlead import data
+        data.MANIFEST_PATH = Path({str(env["manifest"])!r})
+
+        def stall(source_file, output, length=0):
+            output.write(source_file.read(10))
+            output.flush()
+            time.sleep(60)
+
+        data.shutil.copyfileobj = stall
+        data.fetch("fake/values.csv")
+        """
+    )
+    folder = env["cache"] / OWNER_PATH
+    left: list[Path] = []
+    for _ in range(3):
+        child = subprocess.Popen([sys.executable, "-c", script], env=dict(os.environ))
+        deadline = time.monotonic() + 60
+        while True:  # wait for this child's partial file to hold its first bytes
+            new = [p for p in _partials(folder) if p not in left]
+            if new and new[0].stat().st_size == 10:
+                break
+            assert time.monotonic() < deadline and child.poll() is None, "no partial file seen"
+            time.sleep(0.05)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        # The killed child's partial file stays; the one it found from the last kill is gone.
+        left = _partials(folder)
+        assert left == new
+    path = data.fetch("fake/values.csv")
+    assert path.read_bytes() == CONTENT
+    assert _partials(folder) == [] and _cache_files(env["cache"]) == [path]
+
+
+def test_partial_files_of_running_processes_and_other_files_are_kept(tmp_path):
+    import os
+
+    from medlead import atomic
+
+    mine = tmp_path / atomic.partial_name(tmp_path / "x.csv")  # this process is running
+    mine.write_bytes(b"in progress")
+    other_host = tmp_path / ".x.csv.partial-elsewhere-1-0123abcd"
+    other_host.write_bytes(b"maybe in progress on another machine")
+    unrelated = tmp_path / "x.csv.partial-notes.txt"
+    unrelated.write_text("not ours")
+    old = tmp_path / ".y.csv.partial-elsewhere-2-89abcdef"
+    old.write_bytes(b"abandoned")
+    os.utime(old, (1, 1))
+    assert atomic.remove_stale_partials(tmp_path) == [old]
+    assert mine.exists() and other_host.exists() and unrelated.exists()
+
+
+def test_corruption_keeping_size_and_mtime_is_caught_in_the_same_process(env, monkeypatch):
+    import os
+    import time
+
+    path = data.fetch("fake/values.csv")
+    # Pretend the check happened long after the file was written, so the memo is used.
+    real_ns = time.time_ns
+    monkeypatch.setattr(data.time, "time_ns", lambda: real_ns() + 10**10)
+    assert data.fetch("fake/values.csv") == path
+    assert str(path) in data._VERIFIED
+    stat = path.stat()
+    time.sleep(0.05)  # past one tick of the file system's clock
+    path.write_bytes(CONTENT.replace(b"2.5", b"7.5"))  # same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same modification time
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    again = data.fetch("fake/values.csv")
+    assert again.read_bytes() == CONTENT
+
+
+def test_a_file_changed_right_after_its_check_is_not_trusted_from_memory(env):
+    import os
+
+    path = data.fetch("fake/values.csv")  # written just now: too recent to be remembered
+    assert str(path) not in data._VERIFIED
+    stat = path.stat()
+    path.write_bytes(CONTENT.replace(b"2.5", b"7.5"))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert data.fetch("fake/values.csv").read_bytes() == CONTENT

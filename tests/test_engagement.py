@@ -46,6 +46,11 @@ def test_senior_manager_score_is_the_mean_of_chosen_items(panel):
     assert engagement.senior_manager_score(panel, ["8c"]).tolist() == panel[
         "ss_q8c_agree_pct"
     ].tolist()
+    # the default is the book's one definition of the score, items 8b-8d
+    assert engagement.SCORE_ITEMS == ("8b", "8c", "8d")
+    assert engagement.senior_manager_score(panel).tolist() == pytest.approx(
+        score.tolist(), nan_ok=True
+    )
 
 
 def test_unknown_item_and_empty_list_are_refused(panel):

@@ -1,6 +1,7 @@
 """Tests for medlead.refi: REFI-QDA export, import, schema validity and refusal of hostile files."""
 
 import io
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -115,7 +116,7 @@ def test_export_is_schema_valid_and_texts_are_utf8_with_lf(tmp_path):
 
 
 def test_offsets_are_code_points_and_point_at_the_coded_words(tmp_path):
-    path = refi.export_qdpx(fixture_tables(), tmp_path / "out.qdpx")
+    path = refi.export_qdpx(fixture_tables(), tmp_path / "out.qdpx", case_codes=False)
     root = etree.fromstring(zipfile.ZipFile(path).read("project.qde"))
     ns = {"q": refi.PROJECT_NS}
     text = TEXT_A.replace("\r\n", "\n")
@@ -382,19 +383,27 @@ def test_refuses_members_whose_names_differ_only_in_case(tmp_path):
     _assert_refused(tmp_path, path, "ignoring case")
 
 
-def test_creation_time_only_when_asked_and_still_schema_valid(tmp_path, monkeypatch):
+def test_creation_time_always_written_deterministic_and_schema_valid(tmp_path, monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     plain = refi.export_qdpx(fixture_tables(), tmp_path / "plain.qdpx")
-    assert b"creationDateTime" not in zipfile.ZipFile(plain).read("project.qde")
+    qde = zipfile.ZipFile(plain).read("project.qde")
+    root = etree.fromstring(qde)
+    q = f"{{{refi.PROJECT_NS}}}"
+    stamped = [e for tag in ("TextSource", "PlainTextSelection", "Coding")
+               for e in root.iter(q + tag)]
+    assert stamped and {e.get("creationDateTime") for e in stamped} == {refi.DEFAULT_CREATED}
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1732752000")
     dated = refi.export_qdpx(fixture_tables(), tmp_path / "dated.qdpx")
     qde = zipfile.ZipFile(dated).read("project.qde")
     assert b'creationDateTime="2024-11-28T00:00:00Z"' in qde
+    assert b'creationDateTime="1980' not in qde
     schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "Project.xsd")))
     assert schema.validate(etree.fromstring(qde)), schema.error_log
     _assert_tables_equal(refi.read_qdpx(dated), refi.read_qdpx(plain))
-    with pytest.raises(RefiError, match="not an ISO date-time"):
-        refi.export_qdpx(fixture_tables(), tmp_path / "bad.qdpx", created="yesterday")
+    for bad in ("yesterday", "2024-11-28 00:00", "2024-11-28T00:00", "2024-02-30T00:00:00Z"):
+        with pytest.raises(RefiError, match="not an ISO date-time as REFI-QDA takes it"):
+            refi.export_qdpx(fixture_tables(), tmp_path / "bad.qdpx", created=bad)
+    assert not (tmp_path / "bad.qdpx").exists()
 
 
 def test_exports_a_source_without_any_coded_selection(tmp_path):
@@ -410,3 +419,259 @@ def test_exports_a_source_without_any_coded_selection(tmp_path):
     back = refi.read_qdpx(path)
     assert back["sources"]["text"].tolist()[-1] == "Un\ncoded."
     assert len(back["segments"]) == 3
+
+
+# ------------------------------------------------------------------------------ writers' units
+# Minimal reproductions (written here, not exported by the programs named): projects shaped like
+# those NVivo, ATLAS.ti and QualCoder write, to pin down how each writer counts positions.
+
+EMOJI_TEXT = "Board 😀 met.\nThe clinical director 🙂 spoke to managers on Monday."
+
+
+def _utf16(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
+def _project_with_selections(origin: str, spans: list[tuple[int, int]], text: str = EMOJI_TEXT,
+                             extra_source: str = "") -> str:
+    selections = "".join(
+        f'<PlainTextSelection guid="{SRC[:-3]}{i:03d}" startPosition="{a}" endPosition="{b}">'
+        f'<Coding guid="{USER[:-3]}{i:03d}"><CodeRef targetGUID="{CODE}"/></Coding>'
+        "</PlainTextSelection>"
+        for i, (a, b) in enumerate(spans)
+    )
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="p" origin="{origin}">
+ <CodeBook><Codes><Code guid="{CODE}" name="leaders" isCodable="true"/></Codes></CodeBook>
+ <Sources><TextSource guid="{SRC}" name="board" plainTextPath="internal://{SRC}.txt">
+ {selections}</TextSource>{extra_source}</Sources>
+</Project>"""
+
+
+WORDS = ["clinical director", "managers"]
+
+
+def _spans(unit: str) -> list[tuple[int, int]]:
+    out = []
+    for word in WORDS:
+        start = EMOJI_TEXT.index(word)
+        end = start + len(word)
+        out.append((_utf16(EMOJI_TEXT, start), _utf16(EMOJI_TEXT, end)) if unit == "utf16"
+                   else (start, end))
+    return out
+
+
+def _write(tmp_path, name, qde, text=EMOJI_TEXT):
+    return _zip({"project.qde": qde, f"sources/{SRC}.txt": text}, tmp_path / name)
+
+
+def test_nvivo_positions_are_read_as_utf16_code_units(tmp_path):
+    path = _write(tmp_path, "nvivo.qdpx",
+                  _project_with_selections("NVivo 14 for Windows", _spans("utf16")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", refi.RefiNotice)
+        tables = refi.read_qdpx(path)
+    assert tables["segments"]["text"].tolist() == WORDS
+    # read the same project in code points on purpose: every span shifts, and a notice says so
+    with pytest.warns(refi.RefiNotice, match=r"look misaligned when positions are read as "
+                      r"codepoints.*positions='utf16'"):
+        wrong = refi.read_qdpx(path, positions="codepoints")
+    assert wrong["segments"]["text"].tolist() != WORDS
+
+
+def test_utf16_positions_that_only_fit_that_way_are_read_so(tmp_path):
+    # the last selection ends on the text's last character: past its code-point length
+    text = "Managers 😀 and doctors 🙂"
+    spans = [(_utf16(text, text.index("doctors")), _utf16(text, len(text)))]
+    path = _write(tmp_path, "atlas.qdpx", _project_with_selections("ATLAS.ti 23", spans, text),
+                  text)
+    assert refi.read_qdpx(path)["segments"]["text"].tolist() == ["doctors 🙂"]
+
+
+def test_code_point_projects_stay_code_points_and_a_wrong_origin_is_flagged(tmp_path):
+    path = _write(tmp_path, "qc.qdpx", _project_with_selections("QualCoder 3.6",
+                                                                _spans("codepoints")))
+    assert refi.read_qdpx(path)["segments"]["text"].tolist() == WORDS
+    lying = _write(tmp_path, "lying.qdpx", _project_with_selections("NVivo 12",
+                                                                    _spans("codepoints")))
+    with pytest.warns(refi.RefiNotice, match=r"read as utf16.*positions='codepoints'"):
+        refi.read_qdpx(lying)
+    assert refi.read_qdpx(lying, positions="codepoints")["segments"]["text"].tolist() == WORDS
+
+
+def test_utf16_export_round_trips_and_is_what_nvivo_counts(tmp_path):
+    tables = fixture_tables()
+    path = refi.export_qdpx(tables, tmp_path / "u16.qdpx", positions="utf16")
+    root = etree.fromstring(zipfile.ZipFile(path).read("project.qde"))
+    ns = {"q": refi.PROJECT_NS}
+    text = TEXT_A.replace("\r\n", "\n")
+    source = root.find(f"q:Sources/q:TextSource[@guid='{stable_guid('source', 'w1')}']", ns)
+    starts = [int(s.get("startPosition")) for s in source.iterfind("q:PlainTextSelection", ns)]
+    assert _utf16(text, text.index("Managers")) in starts  # one more than the code point
+    _assert_tables_equal(refi.read_qdpx(path), _expected_after_import(tables))
+
+
+def test_bare_text_path_is_found_inside_the_archive(tmp_path):
+    qde = _foreign_project(f'<TextSource guid="{SRC}" name="b" plainTextPath="board_2017.txt"/>')
+    path = _zip({"project.qde": qde, "sources/board_2017.txt": "Board text."}, tmp_path / "b.qdpx")
+    assert refi.read_qdpx(path)["sources"]["text"].tolist() == ["Board text."]
+
+
+def test_duplicate_guids_are_refused(tmp_path):
+    two = (f'<TextSource guid="{SRC}" name="a"><PlainTextContent>x</PlainTextContent>'
+           f'</TextSource><TextSource guid="{{{SRC.lower()}}}" name="b"><PlainTextContent>y'
+           "</PlainTextContent></TextSource>")
+    path = _zip({"project.qde": _foreign_project(two)}, tmp_path / "dup.qdpx")
+    _assert_refused(tmp_path, path, r"1 GUID\(s\) are used by more than one source")
+    codes = _foreign_project(
+        f'<TextSource guid="{SRC}" name="a"><PlainTextContent>x</PlainTextContent></TextSource>'
+    ).replace("</Codes>", f'<Code guid="{CODE}" name="again" isCodable="true"/></Codes>')
+    path = _zip({"project.qde": codes}, tmp_path / "dupcode.qdpx")
+    _assert_refused(tmp_path, path, r"more than one code")
+
+
+def test_deep_code_trees_and_large_inline_text_are_accepted(tmp_path):
+    depth = 300
+    nested = "".join(f'<Code guid="2B2C3D4E-0000-4000-8000-00000000{i:04X}" name="c{i}" '
+                     'isCodable="true">'
+                     for i in range(depth)) + "</Code>" * depth
+    # about 11 MB of inline text (past libxml2's default 10 MB limit), not too compressible
+    big = " ".join(str(n) for n in range(1_500_000))
+    qde = _foreign_project(
+        f'<TextSource guid="{SRC}" name="a"><PlainTextContent>{big}</PlainTextContent>'
+        "</TextSource>"
+    ).replace("</Codes>", nested + "</Codes>")
+    path = _zip({"project.qde": qde}, tmp_path / "deep.qdpx")
+    tables = refi.read_qdpx(path)
+    assert len(tables["codes"]) == depth + 1
+    assert len(tables["sources"]["text"][0]) == len(big)
+
+
+def test_large_media_is_skipped_unread_and_dropped_content_is_noticed(tmp_path, monkeypatch):
+    members = _valid_members(tmp_path)
+    members["sources/interview.mp4"] = b"\0" * (2 * 1024 * 1024)  # big and compresses well
+    qde = members["project.qde"].decode()
+    qde = qde.replace("</Sources>", f'<VideoSource guid="{SRC}" name="v" '
+                      'path="internal://interview.mp4"/></Sources>')
+    qde = qde.replace("</Project>", f'<Sets><Set guid="{CODE}" name="s"/></Sets></Project>')
+    members["project.qde"] = qde.encode()
+    path = _zip(members, tmp_path / "media.qdpx")
+    monkeypatch.setattr(refi, "MAX_MEMBER_BYTES", 1024 * 1024)
+    with pytest.warns(refi.RefiNotice, match=r"1 video source\(s\); 1 set\(s\); 1 media"):
+        tables = refi.read_qdpx(path)
+    assert len(tables["sources"]) == 2
+
+
+@pytest.mark.parametrize(
+    "table, column, value, message",
+    [
+        ("sources", "name", "Dr \x01 Núñez", r"sources table, row 0, column 'name': a control "
+         r"character \(U\+0001\)"),
+        ("codes", "description", "bad \ud800 text", r"codes table, row 0, column "
+         r"'description': a lone surrogate"),
+        ("segments", "start", float("nan"), r"segments table, row 0: start nan is not a number"),
+        ("segments", "end", 30.5, r"segments table, row 0: end 30.5 is not a whole number"),
+        ("segments", "start", "ten", r"segments table, row 0: start 'ten' is not a number"),
+    ],
+)
+def test_invalid_strings_and_offsets_are_refused_naming_the_row(tmp_path, table, column, value,
+                                                                 message):
+    tables = fixture_tables()
+    tables[table] = tables[table].astype({column: object})
+    tables[table].loc[0, column] = value
+    with pytest.raises(RefiError, match=message):
+        refi.export_qdpx(tables, tmp_path / "x.qdpx")
+    assert not (tmp_path / "x.qdpx").exists()
+
+
+def test_whole_float_offsets_are_accepted_and_unsafe_names_made_safe(tmp_path):
+    tables = fixture_tables()
+    tables["segments"]["start"] = tables["segments"]["start"].astype(float)
+    tables["sources"].loc[1, "name"] = "Board/2017: minutes?"
+    tables_back = refi.read_qdpx(refi.export_qdpx(tables, tmp_path / "f.qdpx"))
+    assert tables_back["sources"]["name"].tolist() == ["Dr Ana Núñez", "Board-2017- minutes-"]
+    assert tables_back["segments"]["text"].tolist()[0] == "clinical director"
+
+
+def _qualcoder_reading(path: Path) -> dict:
+    """What QualCoder's REFI importer (refi.py, RefiImport) takes from a project, as documented
+    in its source: text files under the archive's Sources/sources folder at the path after
+    'internal:/'; the source name used as a file name; creationDateTime on sources, selections
+    and codings; a case tied to documents only through a code sharing the case's GUID, whose
+    codings become the case's text (clean_up_case_codes_and_case_text). Returns per case name the
+    set of source names it covers, and per code name the coded texts."""
+    q = f"{{{refi.PROJECT_NS}}}"
+    with zipfile.ZipFile(path) as archive:
+        root = etree.fromstring(archive.read("project.qde"))
+        folder = "sources" if any(n.startswith("sources/") for n in archive.namelist()) \
+            else "Sources"
+        cases = {c.get("guid"): c.get("name") for c in root.iter(q + "Case")}
+        codes = {c.get("guid"): c.get("name") for c in root.iter(q + "Code")}
+        case_sources: dict[str, set] = {}
+        coded: dict[str, list] = {}
+        for source in root.iter(q + "TextSource"):
+            name = source.get("name")
+            assert "/" not in name and "\\" not in name
+            assert source.get("creationDateTime")
+            text = archive.read(folder + source.get("plainTextPath").split("internal:/")[1])
+            text = text.decode("utf-8")
+            for selection in source.iter(q + "PlainTextSelection"):
+                assert selection.get("creationDateTime")
+                for coding in selection.iter(q + "Coding"):
+                    assert coding.get("creationDateTime")
+                    target = coding.find(q + "CodeRef").get("targetGUID")
+                    a, b = int(selection.get("startPosition")), int(selection.get("endPosition"))
+                    if target in cases:
+                        case_sources.setdefault(cases[target], set()).add(name)
+                    else:
+                        coded.setdefault(codes[target], []).append(text[a:b])
+    return {"cases": case_sources, "coded": coded}
+
+
+def test_export_meets_qualcoders_importer_and_round_trips(tmp_path):
+    tables = fixture_tables()
+    path = refi.export_qdpx(tables, tmp_path / "qc.qdpx")
+    seen = _qualcoder_reading(path)
+    assert seen["cases"] == {"Ana": {"Dr Ana Núñez"}, "Bo": {"Mr Bo"}}
+    assert seen["coded"]["Clinical director"] == ["clinical director"]
+    # medlead reads its own case codes back as membership, not as codes
+    _assert_tables_equal(refi.read_qdpx(path), _expected_after_import(tables))
+
+
+# ------------------------------------------------------------------------------ shaped fixtures
+# tests/fixtures/qda: minimal reproductions of NVivo and MAXQDA exports (see PROVENANCE.md there).
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "qda"
+
+
+def _zip_folder(folder: Path, path: Path) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(folder.rglob("*")):
+            if file.is_file():
+                archive.write(file, file.relative_to(folder).as_posix())
+    return path
+
+
+def test_nvivo_shaped_export_lands_every_segment_on_its_words(tmp_path):
+    from medlead import byo
+
+    path = _zip_folder(FIXTURES / "nvivo-shaped", tmp_path / "nvivo.qdpx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", refi.RefiNotice)
+        tables = refi.read_qdpx(path)
+    assert tables["segments"]["text"].tolist() == [
+        "clinical director", "general manager", "not with doctors"]
+    assert "\r" not in tables["sources"]["text"][0]
+    turns = byo.turns_from_refi(path, speaker_labels=["Interviewer", "Participant"],
+                                interviewers=["Interviewer"])
+    assert turns["qda_codes"].tolist() == ["", "Hybrid roles", "Budgets"]
+    assert turns["speaker"].tolist() == ["Interviewer", "Participant", "Participant"]
+
+
+def test_maxqda_shaped_export_reads_in_code_points_and_notes_the_set(tmp_path):
+    path = _zip_folder(FIXTURES / "maxqda-shaped", tmp_path / "maxqda.qdpx")
+    with pytest.warns(refi.RefiNotice, match=r"1 set\(s\)"):
+        tables = refi.read_qdpx(path)
+    assert tables["segments"]["text"].tolist() == ["directorate board", "budget",
+                                                   "We meet weekly"]
+    assert tables["codes"]["colour"].tolist() == ["#ef8256", "#32bd59"]

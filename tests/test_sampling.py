@@ -165,7 +165,8 @@ def test_sampling_frame_derives_scores_and_names_what_is_missing():
     frame = sampling.sampling_frame(_panel(), 2017, size=size)
     assert list(frame.columns) == list(sampling.FRAME_COLUMNS)
     row = frame.set_index("org_code")
-    assert row.loc["R1", "senior_manager_score"] == pytest.approx(45.0)
+    # items 8b-8d only (the book's one definition); 8a (80) is left out
+    assert row.loc["R1", "senior_manager_score"] == pytest.approx(100.0 / 3)
     assert row.loc["R1", "well_led_score"] == 2 and row.loc["R3", "well_led_score"] == 3
     assert row.loc["R1", "log_size"] == pytest.approx(3.0)
     assert row.loc["R1", "missing"] == ""

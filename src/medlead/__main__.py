@@ -7,7 +7,8 @@ Commands:
 - ``import-qdpx IN.qdpx OUTDIR``: read a REFI-QDA project (ours or from NVivo, ATLAS.ti, MAXQDA,
   QualCoder) into tidy CSV tables inside OUTDIR.
 
-Errors in the input are reported in one line on standard error, with exit status 2.
+Errors in the input are reported in one line on standard error, with exit status 2; notices
+(content left out of an import, selections that look misaligned) as ``note:`` lines.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,7 +36,8 @@ def _export_qdpx(args: argparse.Namespace) -> str:
             "so there is no coded corpus to export. Use medlead.refi.export_qdpx(tables, path) "
             "with your own tables meanwhile."
         )
-    path = refi.export_qdpx(coding.coded_corpus_tables(), args.out, created=args.created)
+    path = refi.export_qdpx(coding.coded_corpus_tables(), args.out, created=args.created,
+                            positions=args.positions)
     return f"Wrote {path}"
 
 
@@ -49,7 +52,7 @@ def _export_qdc(args: argparse.Namespace) -> str:
 def _import_qdpx(args: argparse.Namespace) -> str:
     from medlead import refi
 
-    written = refi.import_qdpx(args.qdpx, args.outdir)
+    written = refi.import_qdpx(args.qdpx, args.outdir, positions=args.positions)
     return "Wrote " + ", ".join(str(p) for p in written.values())
 
 
@@ -64,7 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--created",
         default=None,
-        help="ISO date-time written as creationDateTime (some older QualCoder releases need it)",
+        help="creationDateTime to write, as xs:dateTime (2024-11-28T00:00:00Z); default: "
+        "$SOURCE_DATE_EPOCH, else the fixed 1980-01-01T00:00:00Z",
+    )
+    export.add_argument(
+        "--positions", choices=("codepoints", "utf16"), default="codepoints",
+        help="count offsets in code points (default) or in UTF-16 units, as NVivo does",
     )
     export.set_defaults(run=_export_qdpx)
     qdc = commands.add_parser("export-qdc", help="write the codebook as a .qdc file")
@@ -74,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp = commands.add_parser("import-qdpx", help="read a .qdpx project into CSV tables")
     imp.add_argument("qdpx", type=Path, help="the .qdpx file to read")
     imp.add_argument("outdir", type=Path, help="folder for the CSV tables (created if needed)")
+    imp.add_argument(
+        "--positions", choices=("auto", "codepoints", "utf16"), default="auto",
+        help="unit of the project's positions (default: by the program that wrote it)",
+    )
     imp.set_defaults(run=_import_qdpx)
     return parser
 
@@ -85,10 +97,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
-        message = args.run(args)
+        with warnings.catch_warnings(record=True) as notices:
+            warnings.simplefilter("always", UserWarning)
+            message = args.run(args)
     except (RefiError, CodebookError, RuntimeError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    for item in notices:  # content left out, doubtful readings: said, not fatal
+        print(f"note: {item.message}", file=sys.stderr)
     print(message)
     return 0
 

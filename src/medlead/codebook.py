@@ -20,8 +20,8 @@ import yaml
 
 from medlead import paths
 
-CODEBOOK_PATH: Path = paths.DATA_DIR / "codebook.yml"
-BIBLIOGRAPHY_PATH: Path = paths.PROJECT_ROOT / "references.bib"
+CODEBOOK_PATH: Path = paths.book_file("codebook.yml")
+BIBLIOGRAPHY_PATH: Path = paths.book_file("references.bib")
 
 #: Longest example extract allowed, in words (extracts stay short and attributed).
 MAX_QUOTE_WORDS = 30
@@ -44,6 +44,7 @@ CODEBOOK_COLUMNS: list[str] = [
     "example_date",
     "example_line",
     "example_turn_id",
+    "example_sic",
 ]
 
 _THEME_FIELDS = {"name", "parent", "label", "definition", "source", "colour"}
@@ -59,6 +60,9 @@ _CODE_FIELDS = {
     "example",
 }
 _EXAMPLE_FIELDS = {"quote", "speaker", "date", "line"}
+#: Optional: ``sic: true`` marks a quote copied exactly from a source whose wording is garbled;
+#: it is shown with "[sic]" after it.
+_EXAMPLE_OPTIONAL = {"sic"}
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _COLOUR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
@@ -122,6 +126,7 @@ def _check_entry(path: Path, entry: dict, bib: set[str] | None) -> dict:
         "example_date": "",
         "example_line": 0,
         "example_turn_id": "",
+        "example_sic": False,
     }
     if is_theme:
         if not _COLOUR_RE.match(row["colour"]):
@@ -143,7 +148,7 @@ def _check_entry(path: Path, entry: dict, bib: set[str] | None) -> dict:
     example = entry["example"]
     if not isinstance(example, dict):
         raise _fail(path, name, "'example' must have quote, speaker, date and line")
-    unknown = sorted(set(example) - _EXAMPLE_FIELDS)
+    unknown = sorted(set(example) - _EXAMPLE_FIELDS - _EXAMPLE_OPTIONAL)
     missing = sorted(f for f in _EXAMPLE_FIELDS if not example.get(f))
     if unknown or missing:
         raise _fail(path, name, f"example lacks {missing} or has unknown fields {unknown}")
@@ -162,11 +167,15 @@ def _check_entry(path: Path, entry: dict, bib: set[str] | None) -> dict:
     line = example["line"]
     if not isinstance(line, int) or isinstance(line, bool) or line < 1:
         raise _fail(path, name, f"example line {line!r} must be a whole number from 1")
+    sic = example.get("sic", False)
+    if not isinstance(sic, bool):
+        raise _fail(path, name, f"example sic {sic!r} must be true or false")
     row.update(
         example_quote=quote,
         example_speaker=str(example["speaker"]).strip(),
         example_date=date,
         example_line=line,
+        example_sic=sic,
     )
     return row
 
@@ -343,7 +352,7 @@ def codebook_markdown(codebook: pd.DataFrame, citations: bool = True) -> str:
                 f"- **Do not use when:** {code.not_when}",
                 f"- **Keyword patterns** (case-insensitive): {patterns}",
                 "",
-                f"> “{code.example_quote}”",
+                f"> “{code.example_quote}”{' [sic]' if code.example_sic else ''}",
                 f"> — {code.example_speaker}, hearing of {_long_date(code.example_date)} "
                 f"(line {code.example_line}{turn})",
                 "",

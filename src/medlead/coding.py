@@ -1,4 +1,4 @@
-"""Keyword-assisted coding of witness turns, the tables built on it, and the manual check.
+"""Keyword-assisted coding of witness turns, the tables built on it, and the reference check.
 
 The codebook (:mod:`medlead.codebook`) gives every code a few transparent regular expressions.
 :func:`code_turns` runs them over the turns and returns one row per *hit*: which code, which
@@ -10,13 +10,15 @@ inside the turn's text and inside the day's source file). Everything else is bui
 - :func:`code_group_matrix`: code x group tables of coded turns, share of turns or hits per 1,000
   words; :func:`cooccurrence`: how often two codes fall in the same turn;
 - :func:`framework_matrix`: a group x theme matrix with counts and a short attributed extract;
-- :func:`validation_sample`: a seeded, stratified sample of turns for coding by hand, and
-  :func:`load_manual_codes` to read that hand coding back;
+- :func:`validation_sample`: a seeded, stratified sample of turns for a reference coding by reading,
+  and :func:`load_manual_codes` to read that coding back (the book's reference coding was done by an
+  AI assistant, not by a human coder: see ``data/manual_sample.md``; the "manual" in the names is
+  historical);
 - :func:`coded_corpus_tables`: the coded corpus as the tables :mod:`medlead.refi` exports to
   REFI-QDA (one text source per witness).
 
 Keyword coding finds words, not meaning: it misses paraphrase and flags words used in another
-sense. The manual sample measures how far the two part company.
+sense. The reference sample measures how far the two part company.
 """
 
 from __future__ import annotations
@@ -58,8 +60,8 @@ STRATA: dict[str, str] = {
     "other": "others",
 }
 
-MANUAL_SAMPLE_PATH: Path = paths.DATA_DIR / "manual_sample.csv"
-MANUAL_CODES_PATH: Path = paths.DATA_DIR / "manual_codes.csv"
+MANUAL_SAMPLE_PATH: Path = paths.book_file("manual_sample.csv")
+MANUAL_CODES_PATH: Path = paths.book_file("manual_codes.csv")
 
 #: Name written as the coder of keyword-assisted selections in REFI-QDA exports.
 ASSISTED_CODER = "medlead keyword patterns"
@@ -362,7 +364,7 @@ def framework_markdown(
     return "\n".join(lines)
 
 
-# --- manual validation sample -----------------------------------------------------------------
+# --- reference (validation) sample: coded by reading, in this book by an AI assistant ---------
 
 
 def validation_sample(
@@ -406,7 +408,10 @@ def validation_sample(
 def load_manual_codes(
     path: str | Path = MANUAL_CODES_PATH, codes: list[str] | None = None
 ) -> pd.DataFrame:
-    """Read the hand coding of the validation sample; return a 0/1 turn x code table.
+    """Read the reference coding of the validation sample; return a 0/1 turn x code table.
+
+    The coding is whatever the file holds; the book's own file was coded by an AI assistant reading
+    each turn (``coder-A``), not by a human, and the ``coder`` column records who coded.
 
     The CSV has ``turn_id``, ``coder``, one 0/1 column per code and an optional ``note``. When
     ``codes`` is given, the file must have exactly those code columns. Raises

@@ -575,7 +575,7 @@ def speaker_report(turns: pd.DataFrame) -> pd.DataFrame:
 
 # --- speaker attributes -----------------------------------------------------------------------
 
-SPEAKERS_PATH: Path = paths.DATA_DIR / "speakers.csv"
+SPEAKERS_PATH: Path = paths.book_file("speakers.csv")
 SPEAKER_COLUMNS: tuple[str, ...] = (
     "section_heading", "person_id", "name", "appearance", "group", "hybrid_medical_manager",
     "organisation", "role_title", "evidence_date", "evidence",

@@ -8,24 +8,29 @@ a URL pinned to a commit, its SHA-256 and its size. :func:`fetch` returns a veri
    ``<mirror>/<URL path>`` (the layout of a mirror of the source URLs);
 3. otherwise it is downloaded from its URL.
 
-Downloading and checksum verification are done by :mod:`pooch`, which writes to a temporary file and
-moves it into place only once the hash matches, so the cache never holds a partial or corrupt file.
+Every copy or download is written to a partial file beside its place in the cache and moved into
+place only once its SHA-256 matches (downloads use :mod:`pooch`'s HTTP downloader), so the cache
+never holds a partial or corrupt file under a real name; partial files left by a killed process are
+cleaned by the next fetch. Every failure is a :class:`DataError` that names the file and the fix.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import unquote, urlparse
 
 import yaml
 
-from medlead import paths
+from medlead import atomic, paths
 
-MANIFEST_PATH: Path = paths.DATA_DIR / "sources.yml"
+MANIFEST_PATH: Path = paths.book_file("sources.yml")
 
 # The C YAML loader, where PyYAML has it, reads the manifest several times faster.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -202,26 +207,60 @@ def _cache_path(src: Source) -> Path:
     return paths.cache_dir() / src.url_path
 
 
-def _mirror_downloader(mirror: Path, src: Source):
-    """A pooch downloader that copies the file from the offline mirror instead of the network."""
+def _cache_error(folder: Path, exc: OSError) -> DataError:
+    """The one error for a cache folder that cannot be created or written to."""
+    configured = "MEDLEAD_CACHE_DIR" in os.environ
+    where = "set by $MEDLEAD_CACHE_DIR" if configured else "the default cache"
+    return DataError(
+        f"Cannot write to the data cache {folder} ({where}): {exc.strerror or exc}. "
+        "Make the folder writable, or set MEDLEAD_CACHE_DIR to a folder you can write to "
+        "(e.g. export MEDLEAD_CACHE_DIR=$HOME/medlead-cache)."
+    )
 
-    def copy_from_mirror(url: str, output_file: str, pooch_instance: object) -> None:
-        mirrored = mirror / src.url_path
-        if not mirrored.is_file():
-            raise DataError(
-                f"{src.id}: not found in the data mirror at {mirrored}. "
-                f"Check that $MEDLEAD_DATA_MIRROR ({mirror}) points at the mirror folder, "
-                f"or unset it to download from {src.url}."
-            )
-        size = mirrored.stat().st_size
-        if size != src.size:
-            raise DataError(
-                f"{src.id}: the mirror copy {mirrored} has {size:,} bytes, expected "
-                f"{src.size:,} (truncated or replaced). Restore the file from {src.url}."
-            )
-        shutil.copyfile(mirrored, output_file)
 
-    return copy_from_mirror
+def _copy_from_mirror(mirror: Path, src: Source, output: BinaryIO) -> None:
+    """Copy the mirror's copy of ``src`` into the open file ``output``, checking its size first."""
+    mirrored = mirror / src.url_path
+    if not mirrored.is_file():
+        raise DataError(
+            f"{src.id}: not found in the data mirror at {mirrored}. "
+            f"Check that $MEDLEAD_DATA_MIRROR ({mirror}) points at the mirror folder, "
+            f"or unset it to download from {src.url}."
+        )
+    size = mirrored.stat().st_size
+    if size != src.size:
+        raise DataError(
+            f"{src.id}: the mirror copy {mirrored} has {size:,} bytes, expected "
+            f"{src.size:,} (truncated or replaced). Restore the file from {src.url}."
+        )
+    try:
+        with mirrored.open("rb") as source_file:
+            shutil.copyfileobj(source_file, output, length=1 << 20)
+    except OSError as exc:
+        if exc.filename is not None and Path(exc.filename) == mirrored:
+            raise DataError(f"{src.id}: cannot read the mirror copy {mirrored}: {exc}") from exc
+        raise
+
+
+def _download(src: Source, temporary: Path) -> None:
+    """Download ``src.url`` into ``temporary`` with pooch's HTTP downloader."""
+    downloader = _pooch().HTTPDownloader(progressbar=False, timeout=60)
+    try:
+        downloader(src.url, str(temporary), None)
+    except OSError as exc:
+        if exc.filename is not None and Path(exc.filename) == temporary:
+            raise  # the cache, not the network: reported by the caller
+        raise _network_error(src, exc) from exc
+    except Exception as exc:  # requests' errors: no route, refused, HTTP 404...
+        raise _network_error(src, exc) from exc
+
+
+def _network_error(src: Source, exc: BaseException) -> DataError:
+    return DataError(
+        f"{src.id}: could not download {src.url} ({type(exc).__name__}: {exc}). "
+        "Without a network, set MEDLEAD_DATA_MIRROR to a folder holding a mirror of the "
+        "source URLs (see README.md)."
+    )
 
 
 def fetch(source_id: str) -> Path:
@@ -230,8 +269,13 @@ def fetch(source_id: str) -> Path:
     In: an id from ``data/sources.yml`` (e.g. ``"asaria-panel/CQC_ratings.csv"``).
     Out: a :class:`pathlib.Path` to the cached file, whose SHA-256 matches the manifest.
 
+    The file is copied (from the mirror) or downloaded into a partial file beside its place in
+    the cache, checked, and only then moved into place, so the cache never holds a partial or
+    corrupt file under the real name. Partial files left by a process that was killed are removed
+    by the next fetch into the same folder (see :mod:`medlead.atomic`).
+
     Raises :class:`DataError` for an unknown id, a missing or truncated mirror file, a checksum
-    mismatch, or a failed download; nothing partial is left in the cache.
+    mismatch, a failed download or a cache folder that cannot be written; nothing partial is left.
     """
     src = source(source_id)
     target = _cache_path(src)
@@ -244,41 +288,77 @@ def fetch(source_id: str) -> Path:
             "the offline mirror (from the repository root: ../shared/data/mirror) or unset it "
             "to download."
         )
-    downloader = _mirror_downloader(mirror, src) if mirror else None
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fetched = _pooch().retrieve(
-            url=src.url,
-            known_hash=f"sha256:{src.sha256}",
-            fname=target.name,
-            path=target.parent,
-            downloader=downloader,
-            progressbar=False,
-        )
-    except DataError:
-        raise
-    except ValueError as exc:  # pooch's hash mismatch
-        where = f"the mirror ({mirror / src.url_path})" if mirror else src.url
-        raise DataError(
-            f"{src.id}: the SHA-256 of the file from {where} does not match the manifest "
-            f"({src.sha256}); the file was not kept. The source may have changed or the copy "
-            f"is corrupt: restore it, or update data/sources.yml only after checking the new file."
-        ) from exc
-    except Exception as exc:  # network errors from requests, OS errors...
-        raise DataError(
-            f"{src.id}: could not download {src.url} ({type(exc).__name__}: {exc}). "
-            "Without a network, set MEDLEAD_DATA_MIRROR to a folder holding a mirror of the "
-            "source URLs (see README.md)."
-        ) from exc
-    return Path(fetched)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic.remove_stale_partials(target.parent)
+        handle, temporary = atomic.open_partial(target)
+    except OSError as exc:
+        raise _cache_error(paths.cache_dir(), exc) from exc
+    try:
+        try:
+            if mirror is not None:
+                _copy_from_mirror(mirror, src, handle)
+                handle.close()
+            else:
+                handle.close()
+                _download(src, temporary)
+        except OSError as exc:
+            raise _cache_error(paths.cache_dir(), exc) from exc
+        digest = _pooch().file_hash(str(temporary), alg="sha256")
+        if digest != src.sha256:
+            where = f"the mirror ({mirror / src.url_path})" if mirror else src.url
+            raise DataError(
+                f"{src.id}: the SHA-256 of the file from {where} does not match the manifest "
+                f"({src.sha256}; got {digest}); the file was not kept. The source may have "
+                "changed or the copy is corrupt: restore it, or update data/sources.yml only "
+                "after checking the new file."
+            )
+        try:
+            os.replace(temporary, target)
+        except OSError as exc:
+            raise _cache_error(paths.cache_dir(), exc) from exc
+    finally:
+        handle.close()
+        temporary.unlink(missing_ok=True)
+    _remember_verified(target, src)
+    return target
 
 
-@lru_cache(maxsize=256)
-def _verified(path_str: str, mtime_ns: int, size: int, sha256: str) -> bool:
-    return _pooch().file_hash(path_str, alg="sha256") == sha256
+#: Files whose hash was checked in this process: path -> (identity at the check, sha256).
+_VERIFIED: dict[str, tuple[tuple[int, int, int, int, int], str]] = {}
+
+#: A file whose status changed less than this long before its check is not remembered as verified
+#: (file-system time stamps have coarse ticks; a change within one tick could keep the stamp).
+_SETTLE_NS: int = 2_000_000_000
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
+def _remember_verified(path: Path, src: Source) -> None:
+    """Remember that ``path`` holds ``src``, unless it changed too recently to be sure.
+
+    The status-change time (``ctime``) is kept with the size and modification time: any write,
+    truncation or ``utime`` call moves it to the current time, which no program can set back, so
+    a file changed after its check never matches the remembered identity. A file changed within
+    the last :data:`_SETTLE_NS` is hashed again next time instead (as git does for "racily clean"
+    files), so a change within one tick of the file system's clock cannot hide either.
+    """
+    stat = path.stat()
+    if time.time_ns() - stat.st_ctime_ns > _SETTLE_NS:
+        _VERIFIED[str(path)] = (_identity(stat), src.sha256)
+    else:
+        _VERIFIED.pop(str(path), None)
 
 
 def _hash_ok(path: Path, src: Source) -> bool:
-    """Check a cached file's hash, remembering the answer while the file is unchanged."""
-    stat = path.stat()
-    return _verified(str(path), stat.st_mtime_ns, stat.st_size, src.sha256)
+    """Check a cached file's SHA-256, reusing a check made in this process on the same file."""
+    remembered = _VERIFIED.get(str(path))
+    if remembered == (_identity(path.stat()), src.sha256):
+        return True
+    if _pooch().file_hash(str(path), alg="sha256") != src.sha256:
+        _VERIFIED.pop(str(path), None)
+        return False
+    _remember_verified(path, src)
+    return True

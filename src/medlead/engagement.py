@@ -24,6 +24,11 @@ from medlead.sources import performance
 #: The staff-survey items on senior managers in the panel (wording in ``NHS_SS_questions.csv``).
 SENIOR_MANAGER_ITEMS: tuple[str, ...] = ("8a", "8b", "8c", "8d")
 
+#: The book's one definition of the *senior-manager score*: the items averaged into it. Item 8a
+#: ("I know who the senior managers are here") is about visibility, not a view of how senior
+#: managers manage, so it is left out; every chapter that reports the score uses these items.
+SCORE_ITEMS: tuple[str, ...] = ("8b", "8c", "8d")
+
 #: Trust characteristics that do not change from year to year in the panel.
 TRUST_COLUMNS: tuple[str, ...] = (
     "org_code", "org_name", "org_type", "region", "foundation_trust"
@@ -68,10 +73,13 @@ def add_performance(
     return joined
 
 
-def senior_manager_score(panel: pd.DataFrame, items: Sequence[str]) -> pd.Series:
+def senior_manager_score(
+    panel: pd.DataFrame, items: Sequence[str] = SCORE_ITEMS
+) -> pd.Series:
     """Mean percent of staff agreeing with the chosen senior-manager items, per row.
 
-    In: the panel and a list of items (e.g. ``["8b", "8c", "8d"]``).
+    In: the panel (or any table with the ``ss_q8*_agree_pct`` columns) and a list of items; by
+    default :data:`SCORE_ITEMS`, the book's definition of the score.
     Out: a Series aligned with the panel, named ``senior_manager_score``; missing where any
     chosen item is missing that year (no partial averages).
     """

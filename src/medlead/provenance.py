@@ -15,7 +15,7 @@ import pandas as pd
 
 from medlead import data, paths
 
-PANEL_DICTIONARY_PATH = paths.DATA_DIR / "panel_dictionary.csv"
+PANEL_DICTIONARY_PATH = paths.book_file("panel_dictionary.csv")
 
 
 def families_table() -> pd.DataFrame:

@@ -49,15 +49,14 @@ import re
 import uuid
 import zipfile
 from collections.abc import Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-import defusedxml.ElementTree as defused_et
 import pandas as pd
-from defusedxml import DefusedXmlException
 from lxml import etree
 
 from medlead import __version__
 from medlead.atomic import write_bytes_atomically
+from medlead.refi_positions import codepoints_to_utf16, utf16_length
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -177,6 +176,8 @@ def _check_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                     raise RefiError(f"The {name} table lacks the column {column!r}.")
                 table[column] = True if column == "codable" else ""
         out[name] = table[columns].reset_index(drop=True)
+    _check_strings(out)
+    out["segments"] = _check_offsets(out["segments"])
 
     for name, key in (("sources", "source_id"), ("cases", "case_id"), ("codes", "code_id")):
         ids = out[name][key].map(_text)
@@ -250,6 +251,66 @@ def _check_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return out
 
 
+#: Characters XML 1.0 cannot hold (C0 controls but tab, LF, CR; lone surrogates; U+FFFE/U+FFFF).
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _check_strings(tables: dict[str, pd.DataFrame]) -> None:
+    """Refuse any text an XML file cannot hold, naming the table, row and column."""
+    for name, table in tables.items():
+        for column in table.columns:
+            if column in ("source_ids", "start", "end", "codable"):
+                continue
+            for row, value in table[column].items():
+                if not isinstance(value, str):
+                    continue
+                bad = _INVALID_XML.search(value)
+                if bad:
+                    char = bad.group()
+                    kind = ("a lone surrogate" if "\ud800" <= char <= "\udfff"
+                            else "a control character")
+                    raise RefiError(
+                        f"The {name} table, row {row}, column {column!r}: {kind} "
+                        f"(U+{ord(char):04X}) at character {bad.start()} cannot be written to "
+                        "REFI-QDA XML; remove it or replace it with a space."
+                    )
+
+
+def _check_offsets(segments: pd.DataFrame) -> pd.DataFrame:
+    """Whole-number ``start``/``end`` as int64, refusing missing, fractional or non-numbers."""
+    segments = segments.copy()
+    for column in ("start", "end"):
+        values = segments[column]
+        numbers = pd.to_numeric(values, errors="coerce")
+        is_bool = values.map(lambda v: isinstance(v, bool))
+        missing = numbers.isna() | is_bool
+        if missing.any():
+            row = missing.idxmax()
+            raise RefiError(
+                f"The segments table, row {row}: {column} {values[row]!r} is not a number; give "
+                "a whole-number character offset."
+            )
+        fractional = numbers != numbers.round()
+        if fractional.any():
+            row = fractional.idxmax()
+            raise RefiError(
+                f"The segments table, row {row}: {column} {values[row]!r} is not a whole number; "
+                "offsets count characters."
+            )
+        segments[column] = numbers.astype("int64")
+    return segments
+
+
+def safe_source_name(name: str) -> str:
+    """A source name other programs can use as a file name (QualCoder copies to it).
+
+    ``/ \\ : * ? " < > |`` become ``-``, and leading or trailing dots and spaces are dropped;
+    other characters are kept. An empty result becomes ``source``.
+    """
+    cleaned = re.sub(r'[/\\:*?"<>|]', "-", name).strip(" .")
+    return cleaned or "source"
+
+
 def _check_no_cycles(codes: pd.DataFrame) -> None:
     parent = {_text(r.code_id): _text(r.parent) for r in codes.itertuples()}
     for start in parent:
@@ -295,43 +356,88 @@ def _serialise(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def creation_time(created: str | None = None) -> str | None:
-    """Return the ``creationDateTime`` to write: ``created``, else ``$SOURCE_DATE_EPOCH``, or None.
+#: ``creationDateTime`` written when no time is given: fixed (the zip members' date too), so
+#: exports are byte-identical from run to run. Some QualCoder releases (up to 3.6) fail on a
+#: project without ``creationDateTime``, so one is always written.
+DEFAULT_CREATED = "1980-01-01T00:00:00Z"
+#: ``xs:dateTime`` as the REFI-QDA schema takes it: ``YYYY-MM-DDThh:mm:ss[.fff][Z|±hh:mm]``.
+_XS_DATETIME = re.compile(
+    r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$"
+)
 
-    Exports carry no clock time unless asked, so they are byte-identical from run to run. Some
-    older QualCoder releases fail on sources without ``creationDateTime``; for them pass a fixed
-    time (``2024-11-28T00:00:00Z``) or set ``SOURCE_DATE_EPOCH`` (seconds since 1970, the
+
+def creation_time(created: str | None = None) -> str:
+    """Return the ``creationDateTime`` to write: ``created``, else ``$SOURCE_DATE_EPOCH``, else
+    :data:`DEFAULT_CREATED`.
+
+    ``created`` must be an ``xs:dateTime`` (``2024-11-28T00:00:00Z``; a space instead of ``T``
+    is refused, as the schema refuses it). ``SOURCE_DATE_EPOCH`` is seconds since 1970 (the
     reproducible-builds convention).
     """
-    if created:
-        try:
-            dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise RefiError(f"Creation time {created!r} is not an ISO date-time.") from exc
+    if created is not None:
+        valid = bool(_XS_DATETIME.match(created))
+        if valid:
+            try:
+                dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
+            except ValueError:
+                valid = False
+        if not valid:
+            raise RefiError(
+                f"Creation time {created!r} is not an ISO date-time as REFI-QDA takes it "
+                "(xs:dateTime): write it like 2024-11-28T00:00:00Z."
+            )
         return created
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
             moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-        except ValueError as exc:
-            raise RefiError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number.") from exc
+        except (ValueError, OverflowError, OSError) as exc:
+            raise RefiError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds.") \
+                from exc
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return None
+    return DEFAULT_CREATED
+
+
+#: How :func:`export_qdpx` can count positions (see :mod:`medlead.refi_positions`).
+EXPORT_POSITIONS = ("codepoints", "utf16")
+#: Marker in ``origin`` of a project written with UTF-16 positions (read back as such).
+UTF16_ORIGIN = "UTF-16 positions"
 
 
 def project_xml(
-    tables: dict[str, pd.DataFrame], project_name: str = "medlead", created: str | None = None
+    tables: dict[str, pd.DataFrame],
+    project_name: str = "medlead",
+    created: str | None = None,
+    positions: str = "codepoints",
+    case_codes: bool = True,
 ) -> bytes:
-    """Return ``project.qde`` for the tables (checked and newline-normalised), as UTF-8 bytes."""
+    """Return ``project.qde`` for the tables (checked and newline-normalised), as UTF-8 bytes.
+
+    See :func:`export_qdpx` for ``created``, ``positions`` and ``case_codes``.
+    """
     checked = _check_tables(tables)
-    return _project_xml(checked, project_name, creation_time(created))
+    return _project_xml(checked, project_name, creation_time(created), positions, case_codes)
 
 
-def _project_xml(t: dict[str, pd.DataFrame], project_name: str, created: str | None) -> bytes:
+def _project_xml(
+    t: dict[str, pd.DataFrame],
+    project_name: str,
+    created: str,
+    positions: str = "codepoints",
+    case_codes: bool = True,
+) -> bytes:
+    if positions not in EXPORT_POSITIONS:
+        raise RefiError(f"positions {positions!r} is not one of {', '.join(EXPORT_POSITIONS)}.")
     ns = f"{{{PROJECT_NS}}}"
     root = etree.Element(f"{ns}Project", nsmap={None: PROJECT_NS})
     root.set("name", project_name)
-    root.set("origin", f"medlead {__version__}")
+    origin = f"medlead {__version__}"
+    root.set("origin", origin + (f"; {UTF16_ORIGIN}" if positions == "utf16" else ""))
+    root.set("creationDateTime", created)
+    texts = dict(zip(t["sources"]["source_id"].map(_text), t["sources"]["text"], strict=True))
+    members_of = {
+        _text(row.case_id): _source_id_list(row.source_ids) for row in t["cases"].itertuples()
+    }
 
     coders = sorted({_text(c) for c in t["segments"]["coder"]} - {""})
     if coders:
@@ -340,9 +446,20 @@ def _project_xml(t: dict[str, pd.DataFrame], project_name: str, created: str | N
             user = etree.SubElement(users, f"{ns}User")
             user.set("guid", stable_guid("user", coder))
             user.set("name", coder)
-    if len(t["codes"]):
+    with_members = [row for row in t["cases"].itertuples()
+                    if case_codes and members_of[_text(row.case_id)]]
+    if len(t["codes"]) or with_members:
         codebook = etree.SubElement(root, f"{ns}CodeBook")
-        codebook.append(_code_elements(t["codes"], PROJECT_NS))
+        codes_element = _code_elements(t["codes"], PROJECT_NS)
+        for row in with_members:
+            # QualCoder links a case to its documents only through a code sharing the case's
+            # GUID whose codings cover them (NVivo's design); it then turns those codings into
+            # the case's text and drops the code. medlead.refi_import reads them back the same way.
+            code = etree.SubElement(codes_element, f"{ns}Code")
+            code.set("guid", stable_guid("case", _text(row.case_id)))
+            code.set("name", f"Case: {_text(row.name) or _text(row.case_id)}")
+            code.set("isCodable", "true")
+        codebook.append(codes_element)
 
     variable_types = dict(zip(t["variables"]["variable"], t["variables"]["type"], strict=True))
     if variable_types:
@@ -375,34 +492,51 @@ def _project_xml(t: dict[str, pd.DataFrame], project_name: str, created: str | N
             guid = stable_guid("source", _text(row.source_id))
             source = etree.SubElement(sources, f"{ns}TextSource")
             source.set("guid", guid)
-            source.set("name", _text(row.name) or _text(row.source_id))
+            source.set("name", safe_source_name(_text(row.name) or _text(row.source_id)))
             source.set("plainTextPath", f"internal://{guid}.txt")
-            if created:
-                source.set("creationDateTime", created)
+            source.set("creationDateTime", created)
+            text = _text(texts[_text(row.source_id)])
             own = t["segments"][t["segments"]["source_id"].map(_text) == _text(row.source_id)]
-            for seg in own.itertuples():
+            starts, ends = list(own["start"].astype(int)), list(own["end"].astype(int))
+            if positions == "utf16":
+                starts = codepoints_to_utf16(text, starts)
+                ends = codepoints_to_utf16(text, ends)
+            for seg, start, end in zip(own.itertuples(), starts, ends, strict=True):
                 # keyed on GUIDs, so re-exporting imported tables gives the same selection GUIDs
                 code_guid = stable_guid("code", _text(seg.code_id))
                 key = f"{guid}|{code_guid}|{int(seg.start)}|{int(seg.end)}|{_text(seg.coder)}"
                 selection = etree.SubElement(source, f"{ns}PlainTextSelection")
                 selection.set("guid", stable_guid("selection", key))
-                selection.set("name", f"{int(seg.start)},{int(seg.end)}")
-                selection.set("startPosition", str(int(seg.start)))
-                selection.set("endPosition", str(int(seg.end)))
-                if created:
-                    selection.set("creationDateTime", created)
+                selection.set("name", f"{start},{end}")
+                selection.set("startPosition", str(start))
+                selection.set("endPosition", str(end))
+                selection.set("creationDateTime", created)
                 coder = _text(seg.coder)
                 if coder:
                     selection.set("creatingUser", stable_guid("user", coder))
                 coding = etree.SubElement(selection, f"{ns}Coding")
                 coding.set("guid", stable_guid("coding", key))
-                if created:
-                    coding.set("creationDateTime", created)
+                coding.set("creationDateTime", created)
                 if coder:
                     coding.set("creatingUser", stable_guid("user", coder))
                 etree.SubElement(coding, f"{ns}CodeRef").set(
                     "targetGUID", stable_guid("code", _text(seg.code_id))
                 )
+            for case in with_members:
+                if _text(row.source_id) not in members_of[_text(case.case_id)]:
+                    continue
+                case_guid = stable_guid("case", _text(case.case_id))
+                end = utf16_length(text) if positions == "utf16" else len(text)
+                selection = etree.SubElement(source, f"{ns}PlainTextSelection")
+                selection.set("guid", stable_guid("case-selection", f"{case_guid}|{guid}"))
+                selection.set("name", f"Case: {_text(case.name) or _text(case.case_id)}")
+                selection.set("startPosition", "0")
+                selection.set("endPosition", str(end))
+                selection.set("creationDateTime", created)
+                coding = etree.SubElement(selection, f"{ns}Coding")
+                coding.set("guid", stable_guid("case-coding", f"{case_guid}|{guid}"))
+                coding.set("creationDateTime", created)
+                etree.SubElement(coding, f"{ns}CodeRef").set("targetGUID", case_guid)
     errors = _schema_errors(root, "Project.xsd")
     if errors:  # a bug here, not bad input: the tables were checked above
         raise RefiError(
@@ -430,17 +564,30 @@ def export_qdpx(
     path: str | Path,
     project_name: str = "medlead",
     created: str | None = None,
+    positions: str = "codepoints",
+    case_codes: bool = True,
 ) -> Path:
     """Write the tables as a REFI-QDA project archive at ``path`` (a ``.qdpx`` file).
 
     The archive holds ``project.qde`` (validated against Project.xsd before writing) and one
     ``sources/<guid>.txt`` per source (UTF-8, no BOM, ``\\n`` line ends). The file is written to a
     temporary name and moved into place, so a failed export leaves nothing behind. Returns the path.
-    ``created`` (ISO date-time) is written as ``creationDateTime``; see :func:`creation_time`.
-    Raises :class:`RefiError` when a table is inconsistent (unknown ids, offsets outside a text...).
+
+    ``created`` (an ``xs:dateTime``) is written as ``creationDateTime`` on the project, sources,
+    selections and codings; without it :func:`creation_time` gives ``$SOURCE_DATE_EPOCH`` or the
+    fixed :data:`DEFAULT_CREATED`. ``positions="utf16"`` writes offsets in UTF-16 code units, as
+    NVivo counts them (and marks the project's ``origin`` so this package reads them back right).
+    ``case_codes`` (default true) also writes, for each case with sources, a code sharing the
+    case's GUID that codes each of its sources whole: that is how QualCoder (and NVivo) tie a case
+    to its documents, and this package reads it back as membership, not as a code. Source names
+    are made safe as file names (:func:`safe_source_name`).
+
+    Raises :class:`RefiError` when a table is inconsistent (unknown ids, offsets outside a text,
+    offsets that are not whole numbers, text XML cannot hold), naming the table and row.
     """
     checked = _check_tables(tables)
-    members = {"project.qde": _project_xml(checked, project_name, creation_time(created))}
+    members = {"project.qde": _project_xml(checked, project_name, creation_time(created),
+                                           positions, case_codes)}
     for row in checked["sources"].itertuples():
         guid = stable_guid("source", _text(row.source_id))
         members[f"sources/{guid}.txt"] = _text(row.text).encode("utf-8")
@@ -473,302 +620,12 @@ def export_qdc(codes: pd.DataFrame, path: str | Path) -> Path:
 
 
 # --------------------------------------------------------------------------------------------
-# import
+# import: in medlead.refi_import (re-exported here; imported last, it uses the names above)
 
-
-def _safe_member_name(name: str, archive: str) -> str:
-    """Refuse absolute, drive-letter or ``..`` member names; return the name with ``/`` only."""
-    clean = name.replace("\\", "/")
-    parts = PurePosixPath(clean).parts
-    if clean.startswith("/") or re.match(r"^[A-Za-z]:", clean) or ".." in parts:
-        raise RefiError(
-            f"{archive}: the archive member {name!r} has an absolute or '..' path; "
-            "such archives can write outside their folder and are refused."
-        )
-    return clean
-
-
-def _read_members(path: Path) -> dict[str, bytes]:
-    """Read every member of the archive after checking names and sizes; key = lower-case name."""
-    if not path.is_file():
-        raise RefiError(f"{path} does not exist or is not a file.")
-    if not zipfile.is_zipfile(path):
-        raise RefiError(f"{path} is not a zip archive, so it cannot be a REFI-QDA .qdpx project.")
-    members: dict[str, bytes] = {}
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-            total = 0
-            for info in infos:
-                _safe_member_name(info.filename, str(path))
-                if info.file_size > MAX_MEMBER_BYTES:
-                    raise RefiError(
-                        f"{path}: member {info.filename!r} would unpack to {info.file_size} bytes, "
-                        f"more than the limit of {MAX_MEMBER_BYTES}."
-                    )
-                ratio = info.file_size / max(info.compress_size, 1)
-                if info.file_size > 1024 * 1024 and ratio > MAX_COMPRESSION_RATIO:
-                    raise RefiError(
-                        f"{path}: member {info.filename!r} is compressed {ratio:.0f} to 1, "
-                        "which looks like a zip bomb; it is refused."
-                    )
-                total += info.file_size
-            if total > MAX_TOTAL_BYTES:
-                raise RefiError(f"{path} would unpack to {total} bytes, more than the limit.")
-            for info in infos:
-                if info.is_dir():
-                    continue
-                with archive.open(info) as stream:
-                    data = stream.read(info.file_size + 1)
-                if len(data) > info.file_size:
-                    raise RefiError(f"{path}: member {info.filename!r} is larger than it claims.")
-                key = _safe_member_name(info.filename, str(path)).lower()
-                if key in members:
-                    raise RefiError(
-                        f"{path}: two members are named {info.filename!r} (ignoring case); "
-                        "the archive is ambiguous and is refused."
-                    )
-                members[key] = data
-    except zipfile.BadZipFile as exc:
-        raise RefiError(f"{path} is a damaged zip archive: {exc}") from exc
-    except (RuntimeError, NotImplementedError) as exc:  # encrypted or unsupported compression
-        raise RefiError(f"{path}: a member cannot be read ({exc}).") from exc
-    return members
-
-
-def _parse_project(data: bytes, where: str) -> etree._Element:
-    try:
-        defused_et.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as exc:
-        raise RefiError(
-            f"{where} declares XML entities ({type(exc).__name__}); entity expansion can be "
-            "used to attack the reader, so the file is refused."
-        ) from exc
-    except defused_et.ParseError as exc:
-        raise RefiError(f"{where} is not well-formed XML: {exc}") from exc
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
-    try:
-        root = etree.fromstring(data, parser=parser)
-    except etree.XMLSyntaxError as exc:
-        raise RefiError(f"{where} is not well-formed XML: {exc}") from exc
-    errors = _schema_errors(root, "Project.xsd")
-    if errors:
-        raise RefiError(
-            f"{where} does not follow the REFI-QDA project schema (Project.xsd): "
-            + "; ".join(errors)
-        )
-    return root
-
-
-def _decode_text(data: bytes, where: str) -> str:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RefiError(f"{where} is not UTF-8 text ({exc}).") from exc
-    return text[1:] if text.startswith("\ufeff") else text
-
-
-def _guid(value: str | None) -> str:
-    return (value or "").strip("{}").lower()
-
-
-def read_qdpx(path: str | Path) -> dict[str, pd.DataFrame]:
-    """Read a ``.qdpx`` project into the tidy tables described in :data:`TABLE_COLUMNS`.
-
-    Ids are the objects' GUIDs (lower case). Text sources may keep their text in the archive
-    (``plainTextPath="internal://…"``, looked up in any folder, ignoring case, as programs differ)
-    or inline (``PlainTextContent``). Codes applied to a whole source become a segment covering
-    its text. Picture, audio, video and PDF sources are skipped (their codings too). Raises
-    :class:`RefiError` for anything unsafe or malformed (see the module docstring).
-    """
-    path = Path(path)
-    members = _read_members(path)
-    qde_name = next((n for n in members if PurePosixPath(n).name == "project.qde"), None)
-    if qde_name is None or "/" in qde_name:
-        raise RefiError(
-            f"{path} has no project.qde at its top level, so it is not a .qdpx project."
-        )
-    where = f"{path}!project.qde"
-    root = _parse_project(members[qde_name], where)
-    ns = {"q": PROJECT_NS}
-    by_basename = {PurePosixPath(n).name: n for n in members}
-
-    users = {_guid(u.get("guid")): u.get("name") or "" for u in root.iterfind("q:Users/q:User", ns)}
-
-    code_rows = []
-
-    def walk(element: etree._Element, parent: str) -> None:
-        for code in element.iterfind("q:Code", ns):
-            guid = _guid(code.get("guid"))
-            description = code.find("q:Description", ns)
-            code_rows.append(
-                {
-                    "code_id": guid,
-                    "name": code.get("name"),
-                    "parent": parent,
-                    "description": (description.text or "") if description is not None else "",
-                    "colour": code.get("color") or "",
-                    "codable": code.get("isCodable") in ("true", "1"),
-                }
-            )
-            walk(code, guid)
-
-    codes_element = root.find("q:CodeBook/q:Codes", ns)
-    if codes_element is not None:
-        walk(codes_element, "")
-    code_ids = {row["code_id"] for row in code_rows}
-
-    variable_types = {
-        _guid(v.get("guid")): (v.get("name"), v.get("typeOfVariable"))
-        for v in root.iterfind("q:Variables/q:Variable", ns)
-    }
-
-    def variable_rows(owner: etree._Element, owner_id: str) -> list[dict]:
-        rows = []
-        for value in owner.iterfind("q:VariableValue", ns):
-            ref = _guid(value.find("q:VariableRef", ns).get("targetGUID"))
-            if ref not in variable_types:
-                raise RefiError(f"{where}: a VariableValue refers to unknown variable {ref}.")
-            name, type_ = variable_types[ref]
-            held = [child for child in value if etree.QName(child).localname.endswith("Value")]
-            text = held[0].text if held else ""
-            rows.append({"case_id": owner_id, "variable": name, "value": text or "", "type": type_})
-        return rows
-
-    source_rows, segment_rows = [], []
-    for source in root.iterfind("q:Sources/q:TextSource", ns):
-        guid = _guid(source.get("guid"))
-        name = source.get("name") or guid
-        inline = source.find("q:PlainTextContent", ns)
-        text_path = source.get("plainTextPath")
-        if inline is not None:
-            text = inline.text or ""
-        elif text_path:
-            if not text_path.lower().startswith("internal://"):
-                raise RefiError(
-                    f"{where}: source {name!r} keeps its text outside the archive ({text_path}); "
-                    "only sources inside the .qdpx (internal://) can be read."
-                )
-            file_name = PurePosixPath(text_path[len("internal://") :].replace("\\", "/")).name
-            member = by_basename.get(file_name.lower())
-            if member is None:
-                raise RefiError(
-                    f"{where}: source {name!r} points at {text_path}, which is not in the archive."
-                )
-            text = _decode_text(members[member], f"{path}!{member}")
-        else:
-            raise RefiError(f"{where}: source {name!r} has neither text content nor a text path.")
-
-        raw_segments = []
-        for selection in source.iterfind("q:PlainTextSelection", ns):
-            start = int(selection.get("startPosition"))
-            end = int(selection.get("endPosition"))
-            if not 0 <= start <= end <= len(text):
-                raise RefiError(
-                    f"{where}: selection {selection.get('guid')} in source {name!r} spans "
-                    f"{start}-{end}, outside its text of {len(text)} characters."
-                )
-            for coding in selection.iterfind("q:Coding", ns):
-                raw_segments.append((selection, coding, start, end))
-        for coding in source.iterfind("q:Coding", ns):
-            raw_segments.append((source, coding, 0, len(text)))
-
-        offsets = [s[2] for s in raw_segments] + [s[3] for s in raw_segments]
-        text, moved = normalise_newlines(text, offsets)
-        half = len(raw_segments)
-        for number, (holder, coding, _, _) in enumerate(raw_segments):
-            code_ref = _guid(coding.find("q:CodeRef", ns).get("targetGUID"))
-            if code_ref not in code_ids:
-                raise RefiError(f"{where}: a coding in source {name!r} refers to unknown code.")
-            user = _guid(coding.get("creatingUser") or holder.get("creatingUser"))
-            start, end = moved[number], moved[half + number]
-            segment_rows.append(
-                {
-                    "source_id": guid,
-                    "code_id": code_ref,
-                    "start": start,
-                    "end": end,
-                    "text": text[start:end],
-                    "coder": users.get(user, ""),
-                }
-            )
-        source_rows.append({"source_id": guid, "name": name, "text": text})
-
-    source_ids = {row["source_id"] for row in source_rows}
-    case_rows, variable_table = [], []
-    for case in root.iterfind("q:Cases/q:Case", ns):
-        guid = _guid(case.get("guid"))
-        refs = [_guid(r.get("targetGUID")) for r in case.iterfind("q:SourceRef", ns)]
-        case_rows.append(
-            {
-                "case_id": guid,
-                "name": case.get("name") or "",
-                "source_ids": [r for r in refs if r in source_ids],
-            }
-        )
-        variable_table.extend(variable_rows(case, guid))
-
-    tables = {
-        "sources": pd.DataFrame(source_rows, columns=TABLE_COLUMNS["sources"]),
-        "cases": pd.DataFrame(case_rows, columns=TABLE_COLUMNS["cases"]),
-        "variables": pd.DataFrame(variable_table, columns=TABLE_COLUMNS["variables"]),
-        "codes": pd.DataFrame(code_rows, columns=TABLE_COLUMNS["codes"]),
-        "segments": pd.DataFrame(segment_rows, columns=TABLE_COLUMNS["segments"]),
-    }
-    tables["segments"] = tables["segments"].astype({"start": "int64", "end": "int64"})
-    tables["codes"] = tables["codes"].astype({"codable": bool})
-    return tables
-
-
-def tables_to_csv_bytes(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
-    """Render each table as CSV bytes (UTF-8, ``\\n``); lists of source ids are joined by ``;``."""
-    out = {}
-    for name, columns in TABLE_COLUMNS.items():
-        table = tables[name][columns].copy()
-        if name == "cases":
-            table["source_ids"] = table["source_ids"].map(
-                lambda ids: ";".join(_source_id_list(ids))
-            )
-        out[f"{name}.csv"] = table.to_csv(index=False, lineterminator="\n").encode("utf-8")
-    return out
-
-
-def read_tables_csv(folder: str | Path) -> dict[str, pd.DataFrame]:
-    """Read the CSV tables written by :func:`import_qdpx` back into DataFrames."""
-    folder = Path(folder)
-    tables = {}
-    for name, columns in TABLE_COLUMNS.items():
-        file = folder / f"{name}.csv"
-        if not file.is_file():
-            raise RefiError(f"{file} is missing; run import-qdpx again to write every table.")
-        table = pd.read_csv(file, dtype=str, keep_default_na=False)
-        missing = [c for c in columns if c not in table.columns]
-        if missing:
-            raise RefiError(f"{file} lacks the columns {missing}.")
-        tables[name] = table[columns]
-    tables["cases"]["source_ids"] = tables["cases"]["source_ids"].map(_source_id_list)
-    tables["segments"] = tables["segments"].astype({"start": "int64", "end": "int64"})
-    tables["codes"]["codable"] = tables["codes"]["codable"].map(lambda v: v == "True")
-    return tables
-
-
-def import_qdpx(path: str | Path, out_dir: str | Path) -> dict[str, Path]:
-    """Read a ``.qdpx`` and write its tables as CSV files inside ``out_dir``.
-
-    Writes ``sources.csv``, ``cases.csv``, ``variables.csv``, ``codes.csv`` and ``segments.csv``
-    (the segment table includes each segment's text). The archive is read and checked in memory
-    first; nothing is written if it is refused. Each file is written atomically. Returns the paths.
-    """
-    tables = read_qdpx(path)
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise RefiError(f"{out_dir} exists and is not a folder; choose another output folder.")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = {}
-    for file_name, data in tables_to_csv_bytes(tables).items():
-        target = out_dir / file_name
-        write_bytes_atomically(target, data)
-        written[file_name.removesuffix(".csv")] = target
-    return written
+from medlead.refi_import import (  # noqa: E402, F401 - re-exported
+    RefiNotice,
+    import_qdpx,
+    read_qdpx,
+    read_tables_csv,
+    tables_to_csv_bytes,
+)

@@ -2,9 +2,9 @@
 
 A *coding* here is a presence table: one row per unit (a witness turn, a paragraph...), one column
 per code, and 1 where the code was applied to the unit, 0 where it was not. Two codings of the same
-units (say, a manual one and the keyword-assisted one) are compared code by code with
-:func:`agreement_by_code`, which returns the 2x2 counts behind every statistic so a reader can check
-them by hand.
+units (say, a reference coding by reading and the keyword-assisted one) are compared code by code
+with :func:`agreement_by_code`, which returns the 2x2 counts behind every statistic so a reader can
+check them by hand.
 
 The statistics come from well-kept libraries: :func:`sklearn.metrics.cohen_kappa_score` and
 :func:`krippendorff.alpha` (nominal level). What they cannot tell you:

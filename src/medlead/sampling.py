@@ -27,10 +27,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-#: Senior-manager items of the NHS Staff Survey carried by the panel (percent agreeing).
-SENIOR_MANAGER_ITEMS: tuple[str, ...] = (
-    "ss_q8a_agree_pct", "ss_q8b_agree_pct", "ss_q8c_agree_pct", "ss_q8d_agree_pct",
-)
+from medlead import engagement
+
 #: Ordered Well-led ratings and the numbers the rule uses for them.
 WELL_LED_SCORES: dict[str, int] = {
     "Inadequate": 0, "Requires improvement": 1, "Good": 2, "Outstanding": 3,
@@ -98,10 +96,11 @@ def sampling_frame(
 
     - ``size_fte``: total staff FTE (see :func:`staff_size`) and ``log_size`` its base-10
       logarithm, so that a trust twice another's size is the same step apart at any scale;
-    - ``senior_manager_score``: the mean of the four senior-manager items (percent agreeing that
-      they know who senior managers are, that communication with them is effective, that they
-      involve staff in important decisions and that they act on staff feedback): derived;
-      missing unless all four items are present;
+    - ``senior_manager_score``: the book's senior-manager score,
+      :func:`medlead.engagement.senior_manager_score` over :data:`medlead.engagement.SCORE_ITEMS`
+      (the mean percent agreeing that communication with senior managers is effective, that they
+      involve staff in important decisions and that they act on staff feedback; item 8a, knowing
+      who they are, is left out): derived; missing unless all three items are present;
     - ``well_led``: the CQC Well-led rating in force at the end of the year (official) and
       ``well_led_score`` its rank, 0 (Inadequate) to 3 (Outstanding);
     - ``missing``: the names of the variables with no value, joined by ``", "``; empty when the
@@ -121,8 +120,10 @@ def sampling_frame(
         size[["org_code", "size_fte"]], on="org_code", how="left", validate="one_to_one"
     )
     frame["log_size"] = np.log10(frame["size_fte"].where(frame["size_fte"] > 0))
-    items = rows[list(SENIOR_MANAGER_ITEMS)].astype(float)
-    frame["senior_manager_score"] = items.mean(axis=1, skipna=False).to_numpy()
+    # The book's one definition of the score (items 8b-8d), shared with the engagement chapter.
+    frame["senior_manager_score"] = engagement.senior_manager_score(
+        rows.astype({engagement.item_column(i): float for i in engagement.SCORE_ITEMS})
+    ).to_numpy()
     frame["well_led"] = rows["cqc_well_led"].to_numpy()
     frame["well_led_score"] = (
         frame["well_led"].astype("string").map(WELL_LED_SCORES).astype("Float64").astype(float)

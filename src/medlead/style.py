@@ -29,8 +29,13 @@ HIGH_CONTRAST: list[str] = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00
 def use_book_style() -> None:
     """Apply the book's matplotlib/seaborn defaults: white grid, readable fonts, Okabe-Ito colours.
 
-    Also fixes the SVG/PNG metadata that would otherwise change between runs.
+    Also fixes the SVG/PNG metadata that would otherwise change between runs, and, in a notebook,
+    gives every figure its text summary (:func:`medlead.figures.show_figure_summaries`), which the
+    notebook tests compare instead of the image's bytes.
     """
+    from medlead.figures import show_figure_summaries
+
+    show_figure_summaries()
     sns.set_theme(context="notebook", style="whitegrid", palette=HIGH_CONTRAST)
     mpl.rcParams.update(
         {

@@ -16,8 +16,8 @@ import pandas as pd
 from medlead import paths
 from medlead.authored import read_authored_csv
 
-TIMELINE_PATH: Path = paths.DATA_DIR / "timeline.csv"
-REFERENCES_PATH: Path = paths.PROJECT_ROOT / "references.bib"
+TIMELINE_PATH: Path = paths.book_file("timeline.csv")
+REFERENCES_PATH: Path = paths.book_file("references.bib")
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("year", "event", "description", "citation", "confidence")
 CONFIDENCE_LEVELS: dict[str, str] = {

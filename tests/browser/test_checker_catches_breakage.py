@@ -1,4 +1,4 @@
-"""The browser checks catch what they are meant to catch (issue 9).
+"""The browser checks catch what they are meant to catch.
 
 Each test copies the built site to a temporary folder, breaks one thing on purpose (a link, an
 image, an alt text, an outside request, a script error, an unlabelled control), serves the copy on

@@ -1,4 +1,4 @@
-"""The built book, as a reader's browser meets it (issue 9).
+"""The built book, as a reader's browser meets it.
 
 Every page in `_toc.yml` is opened in headless Chromium from a server on 127.0.0.1 and must load
 with no console errors, no failed requests and no request leaving the machine; every internal
