@@ -78,9 +78,9 @@ def test_hits_record_code_pattern_and_offsets_in_turn_and_source(tiny_hits):
 def _plain_hits(turns: pd.DataFrame, book: pd.DataFrame) -> list[tuple]:
     """Reference: the original case-insensitive alternation, run turn by turn."""
     patterns = {row.code: row.patterns for row in book[book["level"] == "code"].itertuples()}
-    found = []
+    found, compiled = [], coding.compile_codes(book)
     for turn_id, text in zip(turns["turn_id"], turns["text"], strict=True):
-        for code, regex in coding.compile_codes(book).items():
+        for code, regex in compiled.items():
             for m in regex.finditer(text):
                 pattern = patterns[code][int(m.lastgroup[1:])]
                 found.append((turn_id, code, pattern, m.start(), m.end(), m.group()))

@@ -196,14 +196,15 @@ def test_2017_staff_counts_sum_nationalities(trust_panel):
 def test_panel_is_cached_on_disk_atomically_and_returned_as_copy(tmp_path, monkeypatch):
     monkeypatch.setenv("MEDLEAD_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(panel, "_memo", {})
-    built = panel.trust_panel()
+    built = panel.trust_panel()  # an empty cache: built from the sources, then saved
+    fresh = built.copy()
     files = sorted(p.name for p in (tmp_path / "derived").iterdir())
     assert files == [f"trust_panel-{panel.cache_key()}.pkl"]  # no temporary file left behind
     built.loc[0, "managers_fte"] = -1.0
     monkeypatch.setattr(panel, "_memo", {})
     from_disk = panel.trust_panel()
     assert from_disk.loc[0, "managers_fte"] != -1.0
-    pd.testing.assert_frame_equal(from_disk, panel.build_trust_panel())
+    pd.testing.assert_frame_equal(from_disk, fresh)
 
 
 def test_panel_source_list_matches_the_loaders():

@@ -341,3 +341,23 @@ def test_a_broken_project_in_a_folder_is_listed_with_the_other_failures(tmp_path
     message = str(caught.value)
     assert message.startswith("2 of 2 transcript file(s)")
     assert "b.qdpx is not a zip archive" in message and "unknown speaker 'X'" in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["---\na: 1\n---\nP1: hi\n", "a\r\nb\n\nc", "é\nß\r\n\U0001F600 x\n", "", "\n", "no newline"],
+)
+def test_lines_match_a_split_at_newlines_with_offsets(text):
+    from medlead.transcripts.common import Lines
+
+    expected, offset = [], 0
+    for raw in text.split("\n"):
+        expected.append((offset, raw.removesuffix("\r")))
+        offset += len(raw) + 1
+    lines = Lines(text)
+    assert len(lines) == len(expected)
+    assert [lines[i] for i in range(len(lines))] == expected
+    assert [(o, line) for _, o, line in lines.numbered(0)] == expected
+    assert lines[1:3] == expected[1:3] and lines[-1] == expected[-1]
+    for start, line in expected:
+        assert text[start:start + len(line)] == line

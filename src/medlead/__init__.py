@@ -24,6 +24,7 @@ Testimony and coding
 - :mod:`medlead.text`: tokenising, keyword in context, collocations, frequencies and keyness.
 - :mod:`medlead.codebook`: the thematic codebook (``data/codebook.yml``), checked on load.
 - :mod:`medlead.coding`: keyword-assisted coding, code-by-group matrices, framework matrices.
+- :mod:`medlead.multiscan`: many case-insensitive regular expressions over one text in one pass.
 - :mod:`medlead.bootstrap`: seeded cluster bootstrap over witnesses for theme rates.
 - :mod:`medlead.reliability`: agreement between codings (Cohen's kappa, Krippendorff's alpha).
 - :mod:`medlead.worksheets`: class coding worksheets (CSV, XLSX) and agreement among students.

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from medlead import codebook as codebook_module
-from medlead import corpus, paths, refi
+from medlead import corpus, multiscan, paths, refi
 from medlead.atomic import pickle_atomically
 
 #: Columns of the hits table returned by :func:`code_turns`, in order.
@@ -91,88 +91,6 @@ def compile_codes(codebook: pd.DataFrame) -> dict[str, re.Pattern[str]]:
     return compiled
 
 
-def _top_level_branches(pattern: str) -> list[str]:
-    """Split a regular expression at its top-level ``|`` (outside groups and classes)."""
-    branches, depth, in_class, start, i = [], 0, False, 0, 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-            if pattern[i + 1:i + 2] == "]":
-                i += 1
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            branches.append(pattern[start:i])
-            start = i + 1
-        i += 1
-    branches.append(pattern[start:])
-    return branches
-
-
-def _lower_literals(pattern: str) -> str:
-    """Lower-case the literal characters of a pattern, leaving escapes (``\\B``, ``\\W``) alone."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern[i] == "\\":
-            out.append(pattern[i:i + 2])
-            i += 2
-        else:
-            out.append(pattern[i].lower())
-            i += 1
-    return "".join(out)
-
-
-def _fast_form(patterns: list[str]) -> re.Pattern[str] | None:
-    """Return a quicker equivalent of a code's alternation, or None when there is none.
-
-    When every top-level branch of every pattern starts with ``\\b``, the leading boundaries are
-    dropped (so the engine can jump to a literal prefix) and checked after each match instead,
-    and the patterns are lower-cased to run case-sensitively on lower-cased text. Both changes
-    keep exactly the matches of the original; :func:`_finditer` restores the boundary rule.
-    """
-    stripped = []
-    for pattern in patterns:
-        branches = _top_level_branches(pattern)
-        if not all(b.startswith("\\b") for b in branches):
-            return None
-        stripped.append("|".join(_lower_literals(b[2:]) for b in branches))
-    return re.compile("|".join(f"(?P<p{i}>{p})" for i, p in enumerate(stripped)))
-
-
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"
-
-
-def _finditer(fast: re.Pattern[str], lowered: str):
-    """Yield the matches of ``fast`` in ``lowered`` that start at a word boundary, left to right.
-
-    A match refused for its boundary restarts the search one character later, so the result is
-    that of the original pattern with its leading ``\\b`` (leftmost match, non-overlapping).
-    """
-    position = 0
-    while True:
-        match = fast.search(lowered, position)
-        if match is None:
-            return
-        start = match.start()
-        before = lowered[start - 1] if start else ""
-        first = lowered[start] if start < len(lowered) else ""
-        # \b holds where exactly one side of the position is a word character
-        if bool(before and _is_word_char(before)) != bool(first and _is_word_char(first)):
-            yield match
-            position = match.end() if match.end() > start else start + 1
-        else:
-            position = start + 1
-
-
 def _check_columns(table: pd.DataFrame, needed: list[str], name: str) -> None:
     missing = [c for c in needed if c not in table.columns]
     if missing:
@@ -193,11 +111,10 @@ def code_turns(turns: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
     ``pattern`` is the regular expression that fired. Within one code, matches do not overlap
     (the first listed pattern wins at a position); different codes may cover the same words.
 
-    All turns are joined into one string, so each code costs one pass of its compiled regular
-    expression over the corpus. Where every pattern of a code starts with ``\\b`` (all of the
-    book's do), the pass runs case-sensitively on lower-cased text with the leading boundaries
-    checked after each match, which gives the same matches several times faster (see
-    ``benchmarks/coding.py``).
+    All turns are joined into one string and scanned once for all codes
+    (:func:`medlead.multiscan.finditer_each`): the hits are exactly those of each code's
+    compiled alternation (:func:`compile_codes`) run with ``finditer`` over the joined turns,
+    found in a fraction of the time of one pass per code (see ``benchmarks/coding.py``).
     """
     _check_columns(turns, ["turn_id", "text", "start"], "turns")
     if turns["turn_id"].duplicated().any():
@@ -210,16 +127,9 @@ def code_turns(turns: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
     turn_starts = turns["start"].to_numpy(dtype=np.int64)
     patterns = {row.code: row.patterns for row in _code_rows(codebook).itertuples()}
 
-    lowered = joined.lower()
-    same_length = len(lowered) == len(joined)  # lower() can lengthen a few rare characters
     frames = []
-    for code, regex in compile_codes(codebook).items():
-        fast = _fast_form(patterns[code]) if same_length else None
-        if fast is None:
-            matches = ((m.start(), m.end(), m.lastgroup) for m in regex.finditer(joined))
-        else:
-            matches = ((m.start(), m.end(), m.lastgroup) for m in _finditer(fast, lowered))
-        found = [(a, b, group, joined[a:b]) for a, b, group in matches]
+    for code, matches in multiscan.finditer_each(compile_codes(codebook), joined).items():
+        found = [(m.start(), m.end(), m.lastgroup, m.group()) for m in matches]
         if not found:
             continue
         starts = np.array([f[0] for f in found], dtype=np.int64)

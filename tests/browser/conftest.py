@@ -25,8 +25,9 @@ from sitecheck import (
 
 #: Pages Sphinx writes besides those in `_toc.yml`; readers meet them too.
 GENERATED_PAGES = ["search", "genindex"]
-#: Chromiums visiting pages side by side (rendering and axe-core are single-threaded per page).
-BROWSER_WORKERS = int(os.environ.get("MEDLEAD_BROWSER_WORKERS", min(2, os.cpu_count() or 1)))
+#: Pages one Chromium loads and checks side by side (each page renders in its own process, so
+#: loading, rendering and axe-core of different pages overlap).
+BROWSER_PAGES = int(os.environ.get("MEDLEAD_BROWSER_PAGES", 4))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -94,5 +95,5 @@ def resources() -> ResourceChecker:
 def visits(base_url: str, browser) -> dict[str, PageVisit | Exception]:
     """Every page of the book visited once (see `sitecheck.visit`), keyed by docname."""
     docnames = toc_docnames(REPO_ROOT) + GENERATED_PAGES
-    by_url = visit_all([base_url + html_path(d) for d in docnames], workers=BROWSER_WORKERS)
+    by_url = visit_all(browser, [base_url + html_path(d) for d in docnames], BROWSER_PAGES)
     return {d: by_url[base_url + html_path(d)] for d in docnames}

@@ -7,7 +7,9 @@ copy of the site on purpose (``test_checker_catches_breakage.py``), so both run 
 - ``launch_chromium(playwright)`` starts Debian's Chromium headless (never a downloaded browser).
 - ``visit(context, url)`` loads one page, blocks and records every request that would leave the
   machine, and returns what the reader's browser saw: console errors, failed requests, links,
-  images with their alt text, whether maths was typeset, and axe-core's serious/critical findings.
+  images with their alt text, whether maths was typeset, and axe-core's findings (axe runs only
+  the rules that can report a serious or critical problem); ``visit_all(browser, urls)`` visits
+  many pages with one browser, several at once.
 - ``problems(visit, resources)`` turns a visit into readable problems, grouped by kind.
 - ``toc_docnames(repo_root)`` lists the book's pages from ``_toc.yml`` (never hard-coded).
 """
@@ -126,6 +128,14 @@ def launch_chromium(playwright):  # noqa: ANN001, ANN201 (playwright types are o
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
+#: URLs of requests that would leave the machine: any scheme but data:, blob: and about:, to a
+#: host other than 127.0.0.1, localhost or [::1] (the same rule as ``_is_local``; a test checks).
+_OUTSIDE_URL = re.compile(
+    r"^(?!(?:data|blob|about):)(?![a-z][a-z0-9+.-]*://(?:127\.0\.0\.1|localhost|\[::1\])(?:[:/?#]|$))",
+    re.IGNORECASE,
+)
+
+
 def _is_local(url: str) -> bool:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme in ("data", "blob", "about"):
@@ -145,6 +155,7 @@ class PageVisit:
     images: list[dict] = field(default_factory=list)
     maths: dict = field(default_factory=dict)
     axe_violations: list[dict] = field(default_factory=list)
+    axe_rules: list[str] = field(default_factory=list)
     title: str = ""
 
 
@@ -172,32 +183,46 @@ _COLLECT_JS = """
 }
 """
 
-_AXE_RUN_JS = """
-async () => {
-  const r = await axe.run(document, {resultTypes: ['violations']});
-  return r.violations.map(v => ({
-    id: v.id, impact: v.impact, help: v.help,
-    targets: v.nodes.slice(0, 5).map(n => n.target.join(' ')),
-  }));
+#: Runs axe-core with only the rules that can report a blocking (serious or critical) impact: a
+#: rule's impact is its own, if it sets one, else the highest impact among its checks that fail.
+#: Rules that can only be minor or moderate are never run (they could not fail a test); the
+#: others are those axe runs by default (enabled, not experimental). The result is kept in
+#: ``window.__medleadAxe``, so axe can start on several pages before the first result is read.
+_AXE_START_JS = """
+() => {
+  const audit = axe._audit, blocking = ['serious', 'critical'];
+  const canBlock = rule => rule.impact ? blocking.includes(rule.impact)
+    : [...rule.any, ...rule.all, ...rule.none].some(check => {
+        const id = typeof check === 'string' ? check : check.id;
+        const impact = (audit.data.checks[id] || {}).impact;
+        return !impact || blocking.includes(impact);
+      });
+  // the rules axe.run picks by default: enabled, and not tagged experimental or deprecated
+  const byDefault = rule => rule.enabled !== false
+    && !rule.tags.some(tag => (audit.tagExclude || []).includes(tag));
+  const rules = audit.rules.filter(rule => byDefault(rule) && canBlock(rule)).map(rule => rule.id);
+  // started from a timer, so this call returns at once and axe works while others are started
+  window.__medleadAxe = new Promise(resolve => setTimeout(resolve, 0))
+    .then(() => axe.run(document, {runOnly: {type: 'rule', values: rules},
+                                   resultTypes: ['violations']}))
+    .then(r => ({rules, violations: r.violations.map(v => ({
+      id: v.id, impact: v.impact, help: v.help,
+      targets: v.nodes.slice(0, 5).map(n => n.target.join(' ')),
+    }))}));
 }
 """
+_AXE_RESULT_JS = "() => window.__medleadAxe"
 
 
-def visit(context, url: str, run_axe: bool = True) -> PageVisit:  # noqa: ANN001
-    """Load ``url`` in a new page of the Playwright browser ``context`` and record what happened.
-
-    Every request to a host other than 127.0.0.1/localhost is blocked and recorded, so a page that
-    would fetch something from outside shows up as an outside request rather than hanging.
-    """
+def _open(context, url: str) -> tuple[object, PageVisit]:  # noqa: ANN001
+    """Open ``url`` in a new page of ``context`` with every listener in place; do not wait for
+    it to load. Returns the page and the visit its listeners fill in."""
     result = PageVisit(url=url)
     page = context.new_page()
 
-    def on_route(route) -> None:  # noqa: ANN001
-        if _is_local(route.request.url):
-            route.continue_()
-        else:
-            result.outside_requests.append(route.request.url)
-            route.abort()
+    def on_outside_route(route) -> None:  # noqa: ANN001
+        result.outside_requests.append(route.request.url)
+        route.abort()
 
     def on_console(message) -> None:  # noqa: ANN001
         if message.type == "error":
@@ -212,64 +237,98 @@ def visit(context, url: str, run_axe: bool = True) -> PageVisit:  # noqa: ANN001
         if response.status >= 400:
             result.failed_requests.append(f"{response.url}: HTTP {response.status}")
 
-    page.route("**/*", on_route)
+    # Only requests leaving the machine are intercepted (matched in the browser's driver), so
+    # the site's own files load without a round trip through Python.
+    page.route(_OUTSIDE_URL, on_outside_route)
     page.on("console", on_console)
     page.on("pageerror", lambda error: result.console_errors.append(f"uncaught: {error}"))
     page.on("requestfailed", on_request_failed)
     page.on("response", on_response)
     try:
-        page.goto(url, wait_until="networkidle", timeout=60_000)
-        # MathJax typesets after load; wait for it where the page has it.
-        page.evaluate(
-            "async () => { if (window.MathJax && MathJax.startup && MathJax.startup.promise)"
-            " { await MathJax.startup.promise; } await document.fonts.ready; }"
-        )
-        page.wait_for_load_state("networkidle")
-        collected = page.evaluate(_COLLECT_JS)
-        result.links = collected["links"]
-        result.images = collected["images"]
-        result.maths = collected["maths"]
-        result.title = collected["title"]
+        page.goto(url, wait_until="commit", timeout=60_000)
+    except Exception:
+        page.close()
+        raise
+    return page, result
+
+
+def _settle(page, result: PageVisit) -> None:  # noqa: ANN001
+    """Wait until the page is loaded, quiet and typeset; record its links, images and maths."""
+    page.wait_for_load_state("networkidle", timeout=60_000)
+    # MathJax typesets after load; wait for it where the page has it.
+    page.evaluate(
+        "async () => { if (window.MathJax && MathJax.startup && MathJax.startup.promise)"
+        " { await MathJax.startup.promise; } await document.fonts.ready; }"
+    )
+    page.wait_for_load_state("networkidle")
+    collected = page.evaluate(_COLLECT_JS)
+    result.links = collected["links"]
+    result.images = collected["images"]
+    result.maths = collected["maths"]
+    result.title = collected["title"]
+
+
+def _start_axe(page) -> None:  # noqa: ANN001
+    page.add_script_tag(path=str(AXE_JS))
+    page.evaluate(_AXE_START_JS)
+
+
+def _finish_axe(page, result: PageVisit) -> None:  # noqa: ANN001
+    found = page.evaluate(_AXE_RESULT_JS)
+    result.axe_rules = found["rules"]
+    result.axe_violations = found["violations"]
+
+
+def visit(context, url: str, run_axe: bool = True) -> PageVisit:  # noqa: ANN001
+    """Load ``url`` in a new page of the Playwright browser ``context`` and record what happened.
+
+    Every request to a host other than 127.0.0.1/localhost is blocked and recorded, so a page that
+    would fetch something from outside shows up as an outside request rather than hanging.
+    """
+    page, result = _open(context, url)
+    try:
+        _settle(page, result)
         if run_axe:
-            page.add_script_tag(path=str(AXE_JS))
-            result.axe_violations = page.evaluate(_AXE_RUN_JS)
+            _start_axe(page)
+            _finish_axe(page, result)
     finally:
         page.close()
     return result
 
 
-def visit_all(urls: list[str], workers: int = 2) -> dict[str, PageVisit | Exception]:
-    """Visit every URL, each in a fresh browser profile, with ``workers`` Chromiums side by side.
+def visit_all(browser, urls: list[str], parallel: int = 4) -> dict[str, PageVisit | Exception]:  # noqa: ANN001
+    """Visit every URL like :func:`visit`, each in a fresh browser profile, ``parallel`` at once.
 
-    Each worker thread runs its own Playwright and Chromium (the sync API is per thread). A page
-    that cannot be visited maps to the exception raised, so one bad page does not hide the others.
+    One browser serves every page; pages go in batches of ``parallel`` fresh contexts: all start
+    loading together, then each is waited for, then axe-core starts on all of them before the
+    first result is read, so loading, rendering and axe of different pages overlap (each page
+    has its own renderer process). A page that cannot be visited maps to the exception raised,
+    so one bad page does not hide the others.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from playwright.sync_api import sync_playwright
-
     results: dict[str, PageVisit | Exception] = {}
-
-    def work(chunk: list[str]) -> None:
-        with sync_playwright() as playwright:
-            browser = launch_chromium(playwright)
+    parallel = max(1, parallel)
+    for first in range(0, len(urls), parallel):
+        batch: list[tuple[str, object, object, PageVisit]] = []
+        for url in urls[first:first + parallel]:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
             try:
-                for url in chunk:
-                    context = browser.new_context(viewport={"width": 1280, "height": 900})
-                    try:
-                        results[url] = visit(context, url)
-                    except Exception as error:  # noqa: BLE001 (reported per page by the tests)
-                        results[url] = error
-                    finally:
-                        context.close()
-            finally:
-                browser.close()
-
-    workers = max(1, min(workers, len(urls)))
-    chunks = [urls[i::workers] for i in range(workers)]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for future in [pool.submit(work, chunk) for chunk in chunks]:
-            future.result()
+                page, result = _open(context, url)
+            except Exception as error:  # noqa: BLE001 (reported per page by the tests)
+                results[url] = error
+                context.close()
+                continue
+            batch.append((url, context, page, result))
+        for step in (_settle, lambda page, _result: _start_axe(page), _finish_axe):
+            for url, _context, page, result in batch:
+                if url in results:
+                    continue  # this page failed an earlier step
+                try:
+                    step(page, result)
+                except Exception as error:  # noqa: BLE001 (reported per page by the tests)
+                    results[url] = error
+        for url, context, _page, result in batch:
+            results.setdefault(url, result)
+            context.close()
     return results
 
 

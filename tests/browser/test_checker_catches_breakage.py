@@ -169,3 +169,20 @@ def test_alt_text_judgement(alt, src, verdict):
         assert why is None
     else:
         assert why is not None and verdict in why
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/book/index.html", "http://127.0.0.1/", "http://localhost:9/x",
+        "http://localhost", "http://[::1]:80/a", "data:image/png;base64,AA", "about:blank",
+        "blob:http://127.0.0.1:8000/1", "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex.js",
+        "http://127.0.0.1.example.org/", "https://localhost.example.org/x", "ws://example.org/",
+        "HTTPS://FONTS.GOOGLEAPIS.COM/css",
+    ],
+)
+def test_only_requests_leaving_the_machine_are_intercepted(url: str):
+    """The browser intercepts exactly the URLs `_is_local` calls outside (blocked, reported)."""
+    from sitecheck import _OUTSIDE_URL, _is_local
+
+    assert bool(_OUTSIDE_URL.search(url)) == (not _is_local(url))

@@ -115,3 +115,15 @@ def page_visit_titles(site_dir) -> tuple[str, str]:
     words = sorted((w for w in heading.replace("#", " ").split() if w.isalpha()), key=len)
     assert words, f"{docname}: its h1 {heading!r} has no word to search for"
     return docname, words[-1].lower()
+
+
+def test_axe_runs_every_rule_that_can_report_a_blocking_problem(visits: dict):
+    """axe runs only rules that can be serious or critical: those must all be there."""
+    visit_ = visits[toc_docnames(REPO_ROOT)[0]]
+    assert isinstance(visit_, PageVisit), visit_
+    rules = set(visit_.axe_rules)
+    blocking = {"color-contrast", "image-alt", "button-name", "link-name", "label",
+                "aria-required-children", "document-title", "html-has-lang", "frame-title"}
+    assert blocking <= rules, f"blocking rules not run: {sorted(blocking - rules)}"
+    # rules that can only ever be minor or moderate are left out (they cannot fail a test)
+    assert not {"region", "heading-order", "landmark-one-main", "empty-heading"} & rules

@@ -10,8 +10,11 @@ from __future__ import annotations
 import difflib
 import re
 import warnings
+from array import array
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -130,17 +133,60 @@ def decode(path: Path, data: bytes | None = None, kind: str = "transcript") -> s
         ) from exc
 
 
-def lines_of(text: str) -> list[tuple[int, str]]:
-    """Split ``text`` into (start offset, line without its line ending) pairs.
+class Lines(Sequence):
+    """The lines of a text as ``(start offset, line without its line ending)``, made when asked for.
 
-    Only ``\\n`` ends a line (str.splitlines would also split at form feeds and Unicode line
-    separators, and line numbers would then disagree with the user's editor).
+    Only ``\n`` ends a line (str.splitlines would also split at form feeds and Unicode line
+    separators, and line numbers would then disagree with the user's editor); a ``\r`` before it
+    is dropped. Only the start offset of each line is stored (8 bytes a line), not the lines
+    themselves, so a large transcript is not held twice in memory.
     """
-    lines, offset = [], 0
-    for raw in text.split("\n"):
-        lines.append((offset, raw.removesuffix("\r")))
-        offset += len(raw) + 1
-    return lines
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        if text.isascii():  # one character a byte: find the line ends in the bytes, vectorised
+            ends = np.flatnonzero(np.frombuffer(text.encode("ascii"), dtype=np.uint8) == 10)
+            starts = array("q", [0])
+            starts.frombytes((ends + 1).astype(np.int64).tobytes())
+        else:
+            starts = array("q", [0])
+            find, position = text.find, text.find("\n")
+            while position != -1:
+                starts.append(position + 1)
+                position = find("\n", position + 1)
+        self._starts = starts
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def _line(self, index: int) -> tuple[int, str]:
+        start = self._starts[index]
+        end = self._starts[index + 1] - 1 if index + 1 < len(self._starts) else len(self.text)
+        line = self.text[start:end]
+        return start, line[:-1] if line.endswith("\r") else line
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self._line(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("line index out of range")
+        return self._line(index)
+
+    def numbered(self, first: int = 0) -> Iterator[tuple[int, int, str]]:
+        """Yield ``(index, start offset, line)`` for every line from index ``first`` on."""
+        text, starts, count = self.text, self._starts, len(self._starts)
+        for index in range(first, count):
+            start = starts[index]
+            end = starts[index + 1] - 1 if index + 1 < count else len(text)
+            line = text[start:end]
+            yield index, start, (line[:-1] if line.endswith("\r") else line)
+
+
+def lines_of(text: str) -> Lines:
+    """The lines of ``text`` as a sequence of ``(start offset, line without its ending)`` pairs."""
+    return Lines(text)
 
 
 # --- front matter -----------------------------------------------------------------------------
@@ -201,7 +247,7 @@ def load_yaml(path: Path, yaml_text: str, line_shift: int = 2) -> object:
         ) from exc
 
 
-def split_front_matter(path: Path, lines: list[tuple[int, str]]) -> tuple[str, int]:
+def split_front_matter(path: Path, lines: Sequence[tuple[int, str]]) -> tuple[str, int]:
     """Return the front matter's YAML text and the index of the first body line."""
     if lines[0][1].strip() != FENCE:
         raise TranscriptError(
@@ -218,7 +264,7 @@ def split_front_matter(path: Path, lines: list[tuple[int, str]]) -> tuple[str, i
     )
 
 
-def front_matter_lines(lines: list[tuple[int, str]], first: int = 1) -> dict[str, int]:
+def front_matter_lines(lines: Sequence[tuple[int, str]], first: int = 1) -> dict[str, int]:
     """Line numbers of the front matter's keys (``date``) and participant codes (``  P1``)."""
     found: dict[str, int] = {}
     for index in range(first, len(lines)):
@@ -399,30 +445,39 @@ def _attribute_value(value: str) -> object:
 # --- turns to columns ---------------------------------------------------------------------------
 
 
-def turn_columns(text: str, turns: list[dict], meta: dict) -> dict[str, list]:
-    """Column lists for ``turns`` (dicts with speaker, start, end, timestamp, section, subheading).
+def turn_columns(
+    text: str, turns: list[dict] | dict[str, list], meta: dict
+) -> dict[str, list]:
+    """Column lists for ``turns``: dicts with speaker, start, end, timestamp, section and
+    subheading (and optionally label), or those fields as equal-length lists.
 
     ``text`` is what ``start``/``end`` index; ``meta`` is :func:`parse_front_matter`'s output.
     ``witness`` of an interviewer's turn is the sole interviewee when there is exactly one.
     """
+    if isinstance(turns, dict):
+        fields = turns
+    else:
+        fields = {key: [turn.get(key) for turn in turns]
+                  for key in ("speaker", "start", "end", "timestamp", "section", "subheading")}
+        fields["label"] = [turn.get("label", turn["speaker"]) for turn in turns]
     participants, interviewers = meta["participants"], meta["interviewers"]
     interviewees = [code for code in participants if code not in interviewers]
     sole_interviewee = interviewees[0] if len(interviewees) == 1 else None
-    n = len(turns)
-    speakers = [turn["speaker"] for turn in turns]
-    starts = [turn["start"] for turn in turns]
-    ends = [turn["end"] for turn in turns]
+    speakers = fields["speaker"]
+    n = len(speakers)
+    starts = fields["start"]
+    ends = fields["end"]
     texts = [text[a:b] for a, b in zip(starts, ends, strict=True)]
     is_witness = [speaker not in interviewers for speaker in speakers]
     columns: dict[str, list] = {
         "turn_id": [f"{meta['transcript']}-{number:04d}" for number in range(1, n + 1)],
         "hearing_date": [meta["date"]] * n,
-        "section": [turn.get("section") for turn in turns],
-        "subheading": [turn.get("subheading") for turn in turns],
+        "section": fields["section"],
+        "subheading": fields["subheading"],
         "witness": [s if w else sole_interviewee
                     for s, w in zip(speakers, is_witness, strict=True)],
         "speaker": speakers,
-        "speaker_label": [turn.get("label", turn["speaker"]) for turn in turns],
+        "speaker_label": fields.get("label", speakers),
         "role": ["participant" if w else "interviewer" for w in is_witness],
         "is_witness": is_witness,
         "text": texts,
@@ -431,7 +486,7 @@ def turn_columns(text: str, turns: list[dict], meta: dict) -> dict[str, list]:
         "end": ends,
         "transcript": [meta["transcript"]] * n,
         "site": [meta["site"]] * n,
-        "timestamp": [turn.get("timestamp") for turn in turns],
+        "timestamp": fields["timestamp"],
     }
     for name in sorted({name for attrs in participants.values() for name in attrs}):
         columns[name] = [participants.get(speaker, {}).get(name) for speaker in speakers]

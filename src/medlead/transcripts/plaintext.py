@@ -23,6 +23,7 @@ from medlead.atomic import write_text_atomically
 from medlead.transcripts.common import (
     BARE_TIMESTAMP,
     SPEAKER_LINE,
+    Lines,
     TranscriptError,
     decode,
     frame,
@@ -65,11 +66,17 @@ def parse_columns(text: str, path: Path) -> dict[str, list]:
 
 
 def parse_body(
-    lines: list[tuple[int, str]], body_index: int, participants: Mapping[str, object], path: Path
-) -> list[dict]:
-    """The turns of the body lines from ``body_index`` on, as dicts with offsets into the text."""
+    lines: Lines, body_index: int, participants: Mapping[str, object], path: Path
+) -> dict[str, list]:
+    """The turns of the body lines from ``body_index`` on, as column lists with text offsets.
+
+    Out: ``speaker``, ``timestamp``, ``section``, ``subheading``, ``start`` and ``end`` lists, one
+    entry per turn (columns rather than one dict per turn keep a large transcript small in memory).
+    """
     problems: list[str] = []
-    turns: list[dict] = []
+    turns: dict[str, list] = {
+        key: [] for key in ("speaker", "timestamp", "section", "subheading", "start", "end")
+    }
     section: str | None = None
     subheading: str | None = None
     current: dict | None = None
@@ -85,11 +92,11 @@ def parse_body(
                 "said (or a note such as '[inaudible]'), or delete the line"
             )
         else:
-            turns.append(current)
+            for key, values in turns.items():
+                values.append(current[key])
         current = None
 
-    for index in range(body_index, len(lines)):
-        offset, line = lines[index]
+    for index, offset, line in lines.numbered(body_index):
         number = index + 1
         stripped = line.strip()
         if not stripped:
@@ -158,7 +165,7 @@ def parse_body(
 
     if problems:
         raise TranscriptError(listing(str(path), problems))
-    if not turns:
+    if not turns["speaker"]:
         raise TranscriptError(
             f"{path}: no speaker turns after the front matter. Write each turn as "
             "'SPEAKER: what was said' at the start of a line."
