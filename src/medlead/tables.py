@@ -19,13 +19,19 @@ Format = str | Callable[[object], str]
 
 MINUS = "\u2212"
 
+#: Characters without a space beyond which a text cell may be broken anywhere (see plain_table).
+LONG_TOKEN = 30
+
 
 def format_number(value: object, digits: int = 2) -> str:
     """``value`` with ``digits`` decimals, thousands separated by commas and a true minus sign.
 
-    Missing values (None, NaN) become an en dash. Integers keep no decimals when ``digits`` is 0.
+    Missing values (None, NaN, pandas' NA and NaT) become an en dash. Integers keep no decimals
+    when ``digits`` is 0.
     """
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "\u2013"
+    if np.ndim(value) == 0 and not isinstance(value, str) and pd.isna(value):
         return "\u2013"
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         value = float(value)
@@ -48,9 +54,28 @@ def format_p(value: object) -> str:
     return "<\u00a00.001" if p < 0.001 else f"{p:.3f}"
 
 
+def _text(value: object) -> str:
+    """A text cell: missing values (None, NaN, NA) as an empty cell, anything else as ``str``."""
+    if value is None or (np.ndim(value) == 0 and not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
 def decimals(digits: int) -> Callable[[object], str]:
     """A column format with ``digits`` decimals (see :func:`format_number`)."""
     return lambda value: format_number(value, digits)
+
+
+def compact(digits: int = 1) -> Callable[[object], str]:
+    """A column format for columns that mix counts and measures: whole numbers without decimals
+    (``233.0`` -> ``"233"``), other numbers with ``digits`` decimals (``96.1``)."""
+    def fmt(value: object) -> str:
+        number = isinstance(value, (int, float, np.integer, np.floating))
+        if number and not isinstance(value, bool) and np.isfinite(value) \
+                and float(value).is_integer():
+            return format_number(value, 0)
+        return format_number(value, digits)
+    return fmt
 
 
 def percent(digits: int = 1) -> Callable[[object], str]:
@@ -104,7 +129,7 @@ def plain_table(
             elif pd.api.types.is_float_dtype(shown[column]):
                 formatters[column] = decimals(2)
             else:
-                formatters[column] = lambda v: "" if v is None or v is pd.NA else str(v)
+                formatters[column] = _text
         elif isinstance(spec, str):
             formatters[column] = lambda v, s=spec: "\u2013" if pd.isna(v) else s.format(v)
         else:
@@ -121,9 +146,48 @@ def plain_table(
     if table_id:
         styler = styler.set_uuid(table_id)
     styler = styler.set_table_attributes('class="plain-table"')
+    # text columns holding long unbroken strings (file names, URLs) may break them anywhere, so
+    # that they wrap instead of widening the table; other words break only between words
+    long_text = [label for column, label in columns.items() if label not in numeric
+                 and any(len(token) > LONG_TOKEN for value in text[label]
+                         for token in str(value).split())]
+    if long_text:
+        styler = styler.set_properties(subset=long_text,
+                                       **{"overflow-wrap": "anywhere !important"})
     if numeric:
-        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+        # numbers are right-aligned and never broken across lines ("< 0.001", "−0.34"), in print
+        # too (the print styles let other cells wrap)
+        styler = styler.set_properties(
+            subset=numeric, **{"text-align": "right", "white-space": "nowrap !important"})
     return styler
+
+
+def preview(
+    data: pd.DataFrame,
+    caption: str,
+    number: str | None = None,
+    table_id: str | None = None,
+    formats: Mapping[str, Format] | None = None,
+) -> Styler:
+    """A captioned preview of a data file or table that keeps the data's own column names.
+
+    For the Data appendix, where the point is to show what a reader finds in the file: columns
+    keep their names (a column named by position, as in a raw file read without a header, is
+    shown as "Column 1", "Column 2", …), there is no index column, and numbers get the formats of
+    :func:`plain_table` (``formats`` maps a column, by its name in ``data``, to another format).
+    Out: a ``Styler`` as from :func:`plain_table`.
+    """
+    shown = data.copy()
+    shown.columns = [f"Column {c + 1}" if isinstance(c, (int, np.integer)) else str(c)
+                     for c in data.columns]
+    renamed = dict(zip(data.columns, shown.columns, strict=True))
+    missing = [c for c in (formats or {}) if c not in renamed]
+    if missing:
+        raise KeyError(f"preview: format(s) given for column(s) {', '.join(map(repr, missing))} "
+                       f"not in the table (it has {', '.join(map(repr, data.columns))}).")
+    return plain_table(shown, {c: c for c in shown.columns}, caption,
+                       formats={renamed[c]: f for c, f in (formats or {}).items()},
+                       number=number, table_id=table_id)
 
 
 def interval_text(low: pd.Series, high: pd.Series, digits: int = 2) -> pd.Series:
