@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -388,7 +389,30 @@ def validation_sample(
     unmapped = sorted(set(eligible.loc[eligible["stratum"].isna(), strata].astype(str)))
     if unmapped:
         raise CodingError(f"Groups {unmapped} have no stratum in medlead.coding.STRATA.")
-    names = list(dict.fromkeys(STRATA.values()))
+    return draw_by_stratum(
+        eligible, list(dict.fromkeys(STRATA.values())), n, seed,
+        lambda name, have, want: CodingError(
+            f"Stratum {name!r} has {have} turns of at least {min_words} words; "
+            f"{want} were asked for. Lower n or min_words."
+        ),
+    )
+
+
+def draw_by_stratum(
+    eligible: pd.DataFrame,
+    names: list[str],
+    n: int,
+    seed: int,
+    too_few: Callable[[str, int, int], Exception],
+) -> pd.DataFrame:
+    """Draw ``n`` turns spread evenly over the strata ``names``, reproducibly.
+
+    In: turns with ``turn_id`` and ``stratum`` columns. Each stratum gets ``n // len(names)`` turns,
+    the first ``n % len(names)`` strata one more; within a stratum (sorted by turn id) they are
+    drawn without replacement with ``numpy.random.default_rng(seed)``, strata in the given order.
+    Out: ``turn_id`` and ``stratum``, stratum by stratum in turn-id order. A stratum with too few
+    turns raises ``too_few(name, available, wanted)``.
+    """
     sizes = {name: n // len(names) + (1 if i < n % len(names) else 0)
              for i, name in enumerate(names)}
     rng = np.random.default_rng(seed)
@@ -396,10 +420,7 @@ def validation_sample(
     for name in names:
         pool = eligible[eligible["stratum"] == name].sort_values("turn_id")
         if len(pool) < sizes[name]:
-            raise CodingError(
-                f"Stratum {name!r} has {len(pool)} turns of at least {min_words} words; "
-                f"{sizes[name]} were asked for. Lower n or min_words."
-            )
+            raise too_few(name, len(pool), sizes[name])
         chosen = rng.choice(len(pool), size=sizes[name], replace=False)
         picked.append(pool.iloc[np.sort(chosen)][["turn_id", "stratum"]])
     return pd.concat(picked, ignore_index=True)

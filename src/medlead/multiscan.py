@@ -45,9 +45,10 @@ _QUANTIFIERS = ("?", "*", "+", "{")
 _EXPANSION_LIMIT = 64
 
 
-def top_level_branches(pattern: str) -> list[str]:
-    """Split a regular expression at its top-level ``|`` (outside groups and classes)."""
-    branches, depth, in_class, start, i = [], 0, False, 0, 0
+def _outside_classes(pattern: str, start: int = 0):
+    """Yield ``(index, char, depth)`` for each character of ``pattern`` from ``start`` on that is
+    neither escaped nor inside a character class; ``depth`` is the group nesting before it."""
+    depth, in_class, i = 0, False, start
     while i < len(pattern):
         char = pattern[i]
         if char == "\\":
@@ -61,14 +62,22 @@ def top_level_branches(pattern: str) -> list[str]:
                 i += 1
             if pattern[i + 1:i + 2] == "]":
                 i += 1
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
+        else:
+            yield i, char, depth
+            if char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+        i += 1
+
+
+def top_level_branches(pattern: str) -> list[str]:
+    """Split a regular expression at its top-level ``|`` (outside groups and classes)."""
+    branches, start = [], 0
+    for i, char, depth in _outside_classes(pattern):
+        if char == "|" and depth == 0:
             branches.append(pattern[start:i])
             start = i + 1
-        i += 1
     branches.append(pattern[start:])
     return branches
 
@@ -125,30 +134,11 @@ def _leading_group(branch: str) -> tuple[list[str], str] | None:
         opened = 1
     else:
         return None
-    i, depth, in_class = opened, 0, False
-    while i < len(branch):
-        char = branch[i]
-        if char == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-            if branch[i + 1:i + 2] == "^":
-                i += 1
-            if branch[i + 1:i + 2] == "]":
-                i += 1
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            if depth == 0:
-                break
-            depth -= 1
-        i += 1
-    else:
+    ends = (i for i, char, depth in _outside_classes(branch, opened) if char == ")" and not depth)
+    close = next(ends, None)
+    if close is None:
         return None
-    alternatives, rest = top_level_branches(branch[opened:i]), branch[i + 1:]
+    alternatives, rest = top_level_branches(branch[opened:close]), branch[close + 1:]
     if rest.startswith("?") and not rest.startswith(("??", "?+")):
         return [*alternatives, ""], rest[1:]
     if rest.startswith(_QUANTIFIERS):

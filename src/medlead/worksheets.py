@@ -98,21 +98,13 @@ def worksheet_sample(
     if missing:
         raise WorksheetError(f"Sampled turns not among the witness turns: {missing[:5]}.")
     short = sample[sample["turn_id"].map(words) <= max_words]
-    names = list(dict.fromkeys(sample["stratum"]))
-    sizes = {name: n // len(names) + (1 if i < n % len(names) else 0)
-             for i, name in enumerate(names)}
-    rng = np.random.default_rng(seed)
-    picked = []
-    for name in names:
-        pool = short[short["stratum"] == name].sort_values("turn_id")
-        if len(pool) < sizes[name]:
-            raise WorksheetError(
-                f"Stratum {name!r} has {len(pool)} sampled turns of at most {max_words} words; "
-                f"{sizes[name]} were asked for. Lower n or raise max_words."
-            )
-        chosen = rng.choice(len(pool), size=sizes[name], replace=False)
-        picked.append(pool.iloc[np.sort(chosen)][["turn_id", "stratum"]])
-    return pd.concat(picked, ignore_index=True)
+    return coding.draw_by_stratum(
+        short, list(dict.fromkeys(sample["stratum"])), n, seed,
+        lambda name, have, want: WorksheetError(
+            f"Stratum {name!r} has {have} sampled turns of at most {max_words} words; "
+            f"{want} were asked for. Lower n or raise max_words."
+        ),
+    )
 
 
 def _codes_of(codebook: pd.DataFrame, codes: Sequence[str] | None) -> list[str]:
