@@ -47,10 +47,21 @@ _CLOSE = r"(?:\*\*|__|</(?:b|strong)>)"
 #: spaces (French typing puts one before the colon), a colon (ASCII or small U+FE55) then any
 #: space (a non-breaking space too) or the end of the line, or a full-width colon (U+FF1A, no
 #: space needed after it). ``**P1:**``, ``<b>P1</b>:``, ``P1 :``, ``P1：`` all match.
-SPEAKER_LINE = re.compile(
-    rf"^(?:{TIMESTAMP}[ \t]+)?{_OPEN}?(?P<label>{CODE})[^\S\n]*{_CLOSE}?[^\S\n]*"
-    rf"(?:[:\ufe55]{_CLOSE}?(?=\s|$)|\uff1a{_CLOSE}?)\s*"
-)
+def speaker_line(label: str) -> re.Pattern[str]:
+    """The pattern of a speaker line whose label matches the regular expression ``label``.
+
+    Optional ``[hh:mm:ss]`` time stamp, the label (optionally in Markdown or HTML bold), optional
+    spaces, then a colon as described above; groups ``timestamp`` and ``label``, and the match
+    ends where the turn's text begins. The plain-text format's labels are codes (:data:`CODE`);
+    Word transcripts allow names of a few words.
+    """
+    return re.compile(
+        rf"^(?:{TIMESTAMP}[ \t]+)?{_OPEN}?(?P<label>{label})[^\S\n]*{_CLOSE}?[^\S\n]*"
+        rf"(?:[:\ufe55]{_CLOSE}?(?=\s|$)|\uff1a{_CLOSE}?)\s*"
+    )
+
+
+SPEAKER_LINE = speaker_line(CODE)
 BARE_TIMESTAMP = re.compile(rf"^{TIMESTAMP}[ \t]*$")
 _ALIAS_FREE_CODE = re.compile(rf"^{CODE}$")
 FENCE = "---"

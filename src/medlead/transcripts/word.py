@@ -30,6 +30,7 @@ from medlead.transcripts.common import (
     TranscriptError,
     listing,
     notice,
+    speaker_line,
     turn_columns,
 )
 from medlead.transcripts.sidecar import load_sidecar, looks_like_label, metadata
@@ -39,10 +40,8 @@ SUFFIXES: tuple[str, ...] = (".docx",)
 
 _WORD = r"[^\W\d_][\w.'\-]*"
 _NEXT = r"[\w][\w.'\-]*"
-_TYPED_LABEL = re.compile(
-    rf"^(?:{TIMESTAMP}\s+)?(?:\*\*|<b>)?(?P<label>{_WORD}(?: {_NEXT}){{0,3}})\s*(?:\*\*|</b>)?"
-    r"\s*[:\uff1a\ufe55](?:\*\*|</b>)?(?=\s|$)\s*"
-)
+#: A typed label: the plain-text format's speaker line, with names of up to four words.
+_TYPED_LABEL = speaker_line(rf"{_WORD}(?: {_NEXT}){{0,3}}")
 _STAMP_ONLY = re.compile(rf"^{TIMESTAMP}\s*")
 
 
