@@ -305,3 +305,14 @@ def test_framework_markdown_lists_each_group_with_counts_and_quotes(tiny_hits):
     assert text.splitlines()[0] == "**Nhs manager**"
     assert "- *Money* (1 turns): “food costs ten pounds.” — Ms B, turn d-0004" in text
     assert "- *Animals* (1 turns): “" in text and "Dr A" not in text
+
+
+def test_theme_flags_mark_a_theme_when_any_of_its_codes_is_in_the_turn():
+    book, turns = tiny_codebook(), tiny_turns()
+    hits = coding.code_turns(turns, book)
+    coded = coding.coded_turns(hits, turns, coding.code_names(book))
+    flags = coding.theme_flags(coded, book)
+    assert list(flags.columns) == ["animals", "money"]
+    assert list(flags.index) == list(turns["turn_id"])
+    assert flags["animals"].tolist() == [True, False, True, False]
+    assert flags["money"].tolist() == [False, False, False, True]

@@ -412,3 +412,16 @@ def test_parse_report_totals_skipped_lines_by_reason():
     assert {"time stamp", "oath line", "section heading", "questioner sub-heading"} <= set(
         report.index
     )
+
+
+def test_witness_turns_with_cadre_splits_doctors_by_post_and_keeps_the_years():
+    turns, speakers = corpus.load_turns(), corpus.load_speakers()
+    witness = corpus.witness_turns_with_cadre(turns, speakers, years=[2024])
+    assert set(witness["hearing_date"].str[:4]) == {"2024"}
+    assert list(witness.index) == list(range(len(witness)))
+    doctors = witness[witness["group"] == "doctor"]
+    assert set(doctors["cadre"]) == {"hybrid medical manager", "other doctor"}
+    assert (doctors["cadre"] == "hybrid medical manager").eq(
+        doctors["hybrid_medical_manager"].astype(bool)).all()
+    others = witness[witness["group"] != "doctor"]
+    assert (others["cadre"] == others["group"]).all()

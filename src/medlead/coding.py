@@ -216,6 +216,17 @@ def coded_turns(hits: pd.DataFrame, turns: pd.DataFrame, codes: list[str]) -> pd
     return table
 
 
+def theme_flags(coded: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
+    """Which themes each turn touches: a turn touches a theme when any of its codes is in it.
+
+    In: the turn x code table of :func:`coded_turns` and the codebook. Out: a table of booleans
+    with the same rows (and index), one column per theme in codebook order.
+    """
+    theme_of = _code_rows(codebook).set_index("code")["theme"]
+    themes = codebook.loc[codebook["level"] == "theme", "code"].tolist()
+    return coded.T.groupby(theme_of).any().T.reindex(columns=themes, fill_value=False)
+
+
 def code_group_matrix(
     hits: pd.DataFrame,
     turns: pd.DataFrame,

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from medlead import data, paths
@@ -690,6 +691,26 @@ def witness_turns(
     joined = own.merge(speakers, how="left", left_on="witness", right_on="section_heading",
                        validate="many_to_one")
     return joined.drop(columns=["section_heading"])
+
+
+def witness_turns_with_cadre(
+    turns: pd.DataFrame, speakers: pd.DataFrame, years: Sequence[int] = (2023, 2024)
+) -> pd.DataFrame:
+    """The witnesses' turns of the given hearing years, with ``group`` as text and a ``cadre``.
+
+    In: all turns (:func:`load_turns`), the speaker table, the hearing years kept. Out: the
+    witnesses' turns of those years (fresh index), ``group`` as text, and ``cadre``: the group,
+    with doctors split into "hybrid medical manager" and "other doctor" (the listening chapter's
+    table, also used by its downloads and its seminar pack).
+    """
+    witness = witness_turns(turns, speakers)
+    witness = witness.loc[witness["hearing_date"].str[:4].astype(int).isin(list(years))]
+    witness = witness.assign(group=witness["group"].astype(str)).reset_index(drop=True)
+    witness["cadre"] = np.where(
+        witness["group"] != "doctor", witness["group"],
+        np.where(witness["hybrid_medical_manager"], "hybrid medical manager", "other doctor"),
+    )
+    return witness
 
 
 def turns_with_groups(

@@ -28,7 +28,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from medlead import atomic, data, paths
@@ -171,12 +170,8 @@ def listening_tables() -> dict[str, pd.DataFrame]:
     """The tables behind the listening chapter's keyness, theme, co-occurrence, hybrid figures."""
     from medlead import bootstrap, codebook, coding, corpus, text
 
-    witness = corpus.witness_turns(corpus.load_turns(), corpus.load_speakers())
-    witness = witness.loc[witness["hearing_date"].str[:4].astype(int).isin(HEARING_YEARS)]
-    witness = witness.assign(group=witness["group"].astype(str)).reset_index(drop=True)
-    witness["cadre"] = np.where(
-        witness["group"] != "doctor", witness["group"],
-        np.where(witness["hybrid_medical_manager"], "hybrid medical manager", "other doctor"))
+    witness = corpus.witness_turns_with_cadre(
+        corpus.load_turns(), corpus.load_speakers(), HEARING_YEARS)
     tokens = text.tokenize_texts(witness["text"])
     columns = ["word", "freq_a", "freq_b", "per_1000_a", "per_1000_b", "g2", "log_ratio"]
     keyness = []
@@ -193,11 +188,10 @@ def listening_tables() -> dict[str, pd.DataFrame]:
     code_list = coding.code_names(book)
     hits = coding.cached_code_turns(witness, book)
     coded = coding.coded_turns(hits, witness, code_list)
-    theme_of = book.loc[book["level"] == "code"].set_index("code")["theme"]
     theme_rows = book.loc[book["level"] == "theme"]
     themes = theme_rows["code"].tolist()
     theme_label = dict(zip(theme_rows["code"], theme_rows["label"], strict=True))
-    flags = coded.T.groupby(theme_of).any().T.reindex(columns=themes, fill_value=False)
+    flags = coding.theme_flags(coded, book)
     with_themes = witness.join(flags.reset_index(drop=True))
     in_groups = with_themes[with_themes["group"].isin(THEME_GROUPS)]
     shares = bootstrap.share_of_turns(in_groups, themes, group="group", cluster="person_id",

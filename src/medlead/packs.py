@@ -129,27 +129,6 @@ SEMINAR1_POSTS: tuple[tuple[str, str], ...] = (
 )
 
 
-def listening_witnesses(
-    turns: pd.DataFrame, speakers: pd.DataFrame, years: Sequence[int] = (2023, 2024)
-) -> pd.DataFrame:
-    """The listening chapter's table of witness turns, with its ``cadre`` column.
-
-    In: all turns (:func:`medlead.corpus.load_turns`), the speaker table, the hearing years kept.
-    Out: the witnesses' turns of those years (fresh index), ``group`` as text, and ``cadre``:
-    the group, with doctors split into "hybrid medical manager" and "other doctor".
-    """
-    from medlead import corpus
-
-    witness = corpus.witness_turns(turns, speakers)
-    witness = witness.loc[witness["hearing_date"].str[:4].astype(int).isin(list(years))]
-    witness = witness.assign(group=witness["group"].astype(str)).reset_index(drop=True)
-    witness["cadre"] = np.where(
-        witness["group"] != "doctor", witness["group"],
-        np.where(witness["hybrid_medical_manager"], "hybrid medical manager", "other doctor"),
-    )
-    return witness
-
-
 # --- seminar 1: keywords and post titles in context -------------------------------------------
 
 
