@@ -26,8 +26,9 @@ from sitecheck import (
 #: Pages Sphinx writes besides those in `_toc.yml`; readers meet them too.
 GENERATED_PAGES = ["search", "genindex"]
 #: Pages one Chromium loads and checks side by side (each page renders in its own process, so
-#: loading, rendering and axe-core of different pages overlap).
-BROWSER_PAGES = int(os.environ.get("MEDLEAD_BROWSER_PAGES", 4))
+#: loading, rendering and axe-core of different pages overlap). Two keep both cores busy; more
+#: take no less time here and hold more memory.
+BROWSER_PAGES = int(os.environ.get("MEDLEAD_BROWSER_PAGES", 2))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -97,3 +98,12 @@ def visits(base_url: str, browser) -> dict[str, PageVisit | Exception]:
     docnames = toc_docnames(REPO_ROOT) + GENERATED_PAGES
     by_url = visit_all(browser, [base_url + html_path(d) for d in docnames], BROWSER_PAGES)
     return {d: by_url[base_url + html_path(d)] for d in docnames}
+
+
+@pytest.fixture()
+def page_visit(docname: str, visits: dict) -> PageVisit:
+    """The page's visit (all pages are visited once per session; each test checks one kind)."""
+    result = visits[docname]
+    if isinstance(result, Exception):
+        pytest.fail(f"{docname}: the browser could not visit the page: {result!r}", pytrace=False)
+    return result

@@ -21,6 +21,11 @@ PRINTABLE_WIDTH_PX = int((A4_WIDTH_MM - 2 * SIDE_MARGIN_MM) * PX_PER_MM)
 #: Returns one description per element cut at the right edge (tag, id/class, text start, widths).
 _OVERFLOW_JS = r"""
 (limit) => {
+  // the layout must be the printed one: fail loudly rather than measure the screen layout
+  if (!matchMedia('print').matches || window.innerWidth !== limit) {
+    throw new Error(`not laid out for print: print media ${matchMedia('print').matches}, `
+      + `width ${window.innerWidth}px, expected ${limit}px`);
+  }
   const root = document.querySelector('.bd-article') || document.querySelector('main')
     || document.body;
   const problems = [];
@@ -57,7 +62,8 @@ def cut_at_right_edge(page) -> list[str]:  # noqa: ANN001 (a Playwright page)
     """
     page.emulate_media(media="print")
     page.set_viewport_size({"width": PRINTABLE_WIDTH_PX, "height": 1100})
-    page.wait_for_timeout(100)
+    # No wait is needed: reading styles and boxes makes the browser lay the page out anew with
+    # print media at the new width, which the script checks before it measures.
     return page.evaluate(_OVERFLOW_JS, PRINTABLE_WIDTH_PX)
 
 

@@ -23,6 +23,7 @@ import os
 import posixpath
 import re
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import lxml.html
+from printcheck import cut_at_right_edge
 
 HERE = Path(__file__).resolve().parent
 #: The repository root (holding `_toc.yml`).
@@ -125,8 +127,16 @@ def launch_chromium(playwright):  # noqa: ANN001, ANN201 (playwright types are o
             "apt-get install -y --no-install-recommends chromium "
             "(never `playwright install`), or set MEDLEAD_CHROMIUM to its path."
         )
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, proxy=NO_WAY_OUT
+    )
 
+
+#: Every request that would leave the machine goes to a proxy that is not there (a closed port on
+#: 127.0.0.1), so it fails at once without reaching the network; the site's own requests to
+#: 127.0.0.1 go direct. Blocking them in the network layer costs nothing per request, where
+#: intercepting every request in the browser's driver took a tenth of the browser tests' time.
+NO_WAY_OUT = {"server": "http://127.0.0.1:9", "bypass": "127.0.0.1,localhost,[::1]"}
 
 #: URLs of requests that would leave the machine: any scheme but data:, blob: and about:, to a
 #: host other than 127.0.0.1, localhost or [::1] (the same rule as ``_is_local``; a test checks).
@@ -157,6 +167,15 @@ class PageVisit:
     axe_violations: list[dict] = field(default_factory=list)
     axe_rules: list[str] = field(default_factory=list)
     title: str = ""
+    #: Elements cut at the right edge when the page is printed on A4 (``printcheck``); None when
+    #: the visit did not lay the page out for print.
+    print_cut: list[str] | None = None
+    #: Requests started and not yet finished or failed, and how many have started in all (kept
+    #: by the listeners of ``_open``, to tell when the page has gone quiet).
+    in_flight: set = field(default_factory=set, repr=False, compare=False)
+    requests_started: int = 0
+    #: Removes the visit's listeners from its page (set by ``_open``).
+    detach: object = field(default=None, repr=False, compare=False)
 
 
 _COLLECT_JS = """
@@ -214,22 +233,47 @@ _AXE_START_JS = """
 _AXE_RESULT_JS = "() => window.__medleadAxe"
 
 
-def _open(context, url: str) -> tuple[object, PageVisit]:  # noqa: ANN001
-    """Open ``url`` in a new page of ``context`` with every listener in place; do not wait for
-    it to load. Returns the page and the visit its listeners fill in."""
-    result = PageVisit(url=url)
-    page = context.new_page()
+#: How long a page must go without a request in flight before it counts as settled (ms).
+QUIET_MS = 150
 
-    def on_outside_route(route) -> None:  # noqa: ANN001
-        result.outside_requests.append(route.request.url)
-        route.abort()
+
+#: How many pages one tab visits before a new tab replaces it: a tab's renderer process keeps
+#: memory from page to page (over 1 GiB after all the book's pages in one tab).
+TAB_PAGES = int(os.environ.get("MEDLEAD_TAB_PAGES", 4))
+#: The window every visit starts in (a print check changes it; the next visit restores it).
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+def _open(context, url: str, tab=None) -> tuple[object, PageVisit]:  # noqa: ANN001
+    """Open ``url`` in a new page of ``context`` (or in ``tab``, a page of it already open, which
+    is first set back to screen media and the standard window) with every listener in place; do
+    not wait for it to load. Returns the page and the visit its listeners fill in; the visit's
+    ``detach()`` removes the listeners, so that the tab can go on to another page."""
+    result = PageVisit(url=url)
+    page = context.new_page() if tab is None else tab
+    if tab is not None:
+        page.emulate_media(media="screen")
+        page.set_viewport_size(VIEWPORT)
 
     def on_console(message) -> None:  # noqa: ANN001
         if message.type == "error":
             where = message.location.get("url", "") if message.location else ""
             result.console_errors.append(f"{message.text} ({where})")
 
+    def on_page_error(error) -> None:  # noqa: ANN001
+        result.console_errors.append(f"uncaught: {error}")
+
+    def on_request(request) -> None:  # noqa: ANN001
+        result.in_flight.add(request)
+        result.requests_started += 1
+        if _OUTSIDE_URL.search(request.url):  # blocked by NO_WAY_OUT; recorded here
+            result.outside_requests.append(request.url)
+
+    def on_request_done(request) -> None:  # noqa: ANN001
+        result.in_flight.discard(request)
+
     def on_request_failed(request) -> None:  # noqa: ANN001
+        on_request_done(request)
         if _is_local(request.url):
             result.failed_requests.append(f"{request.url}: {request.failure}")
 
@@ -237,35 +281,78 @@ def _open(context, url: str) -> tuple[object, PageVisit]:  # noqa: ANN001
         if response.status >= 400:
             result.failed_requests.append(f"{response.url}: HTTP {response.status}")
 
-    # Only requests leaving the machine are intercepted (matched in the browser's driver), so
-    # the site's own files load without a round trip through Python.
-    page.route(_OUTSIDE_URL, on_outside_route)
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: result.console_errors.append(f"uncaught: {error}"))
-    page.on("requestfailed", on_request_failed)
-    page.on("response", on_response)
+    listeners = {
+        "console": on_console, "pageerror": on_page_error, "request": on_request,
+        "requestfinished": on_request_done, "requestfailed": on_request_failed,
+        "response": on_response,
+    }  # fmt: skip
+    for event, listener in listeners.items():
+        page.on(event, listener)
+
+    def detach() -> None:
+        for event, listener in listeners.items():
+            page.remove_listener(event, listener)
+
+    result.detach = detach
     try:
         page.goto(url, wait_until="commit", timeout=60_000)
     except Exception:
-        page.close()
+        detach()
+        if tab is None:
+            page.close()
         raise
     return page, result
 
 
-def _settle(page, result: PageVisit) -> None:  # noqa: ANN001
-    """Wait until the page is loaded, quiet and typeset; record its links, images and maths."""
-    page.wait_for_load_state("networkidle", timeout=60_000)
-    # MathJax typesets after load; wait for it where the page has it.
+def _load(page, result: PageVisit) -> None:  # noqa: ANN001
+    """Wait until the page has loaded and MathJax (where the page has it) has typeset it."""
+    page.wait_for_load_state("load", timeout=60_000)
     page.evaluate(
         "async () => { if (window.MathJax && MathJax.startup && MathJax.startup.promise)"
         " { await MathJax.startup.promise; } await document.fonts.ready; }"
     )
-    page.wait_for_load_state("networkidle")
+
+
+def _wait_until_quiet(pages: list[tuple[object, PageVisit]], timeout_s: float = 60.0) -> None:
+    """Wait until none of ``pages`` has had a request in flight for :data:`QUIET_MS`.
+
+    Every request a page starts is seen (the listeners of :func:`_open`), so a request started
+    late, by a script or a font, is waited for and any failure of it recorded.
+    Raises TimeoutError naming a page that never went quiet.
+    """
+    if not pages:
+        return
+    deadline = time.monotonic() + timeout_s
+    pump = pages[0][0].wait_for_timeout  # waiting on one page lets every page's listeners run
+    while True:
+        started = [result.requests_started for _page, result in pages]
+        busy = [result for _page, result in pages if result.in_flight]
+        if busy:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{busy[0].url}: requests still in flight after {timeout_s} s")
+            pump(20)
+            continue
+        pump(QUIET_MS)
+        if [result.requests_started for _page, result in pages] == started and not any(
+            result.in_flight for _page, result in pages
+        ):
+            return
+
+
+def _collect(page, result: PageVisit) -> None:  # noqa: ANN001
+    """Record the settled page's links, images, maths and title."""
     collected = page.evaluate(_COLLECT_JS)
     result.links = collected["links"]
     result.images = collected["images"]
     result.maths = collected["maths"]
     result.title = collected["title"]
+
+
+def _settle(page, result: PageVisit) -> None:  # noqa: ANN001
+    """Wait until the page is loaded, quiet and typeset; record its links, images and maths."""
+    _load(page, result)
+    _wait_until_quiet([(page, result)])
+    _collect(page, result)
 
 
 def _start_axe(page) -> None:  # noqa: ANN001
@@ -279,11 +366,20 @@ def _finish_axe(page, result: PageVisit) -> None:  # noqa: ANN001
     result.axe_violations = found["violations"]
 
 
-def visit(context, url: str, run_axe: bool = True) -> PageVisit:  # noqa: ANN001
+def _check_print(page, result: PageVisit) -> None:  # noqa: ANN001
+    """Lay the page out as it prints on A4 and record what would be cut at the right edge.
+
+    Runs last: it switches the page to print media and the printable width.
+    """
+    result.print_cut = cut_at_right_edge(page)
+
+
+def visit(context, url: str, run_axe: bool = True, check_print: bool = False) -> PageVisit:  # noqa: ANN001
     """Load ``url`` in a new page of the Playwright browser ``context`` and record what happened.
 
     Every request to a host other than 127.0.0.1/localhost is blocked and recorded, so a page that
     would fetch something from outside shows up as an outside request rather than hanging.
+    With ``check_print``, the page is then laid out for print (see :func:`_check_print`).
     """
     page, result = _open(context, url)
     try:
@@ -291,45 +387,77 @@ def visit(context, url: str, run_axe: bool = True) -> PageVisit:  # noqa: ANN001
         if run_axe:
             _start_axe(page)
             _finish_axe(page, result)
+        if check_print:
+            _check_print(page, result)
     finally:
         page.close()
     return result
 
 
 def visit_all(browser, urls: list[str], parallel: int = 4) -> dict[str, PageVisit | Exception]:  # noqa: ANN001
-    """Visit every URL like :func:`visit`, each in a fresh browser profile, ``parallel`` at once.
+    """Visit every URL like :func:`visit` with ``check_print``, ``parallel`` pages at once.
 
-    One browser serves every page; pages go in batches of ``parallel`` fresh contexts: all start
+    One browser serves every page, in ``parallel`` browser profiles (contexts), each with one tab
+    that goes from page to page as a reader's would: the tab's renderer process and the
+    profile's caches serve all its pages, which takes about half the processor time of opening
+    every page in a new tab of a new profile. The checks lose nothing by it: each visit has its
+    own listeners, and a request that fails or leaves the machine is never cached, so every page
+    that makes it still reports it. Pages go in batches of ``parallel``, one per tab: all start
     loading together, then each is waited for, then axe-core starts on all of them before the
-    first result is read, so loading, rendering and axe of different pages overlap (each page
-    has its own renderer process). A page that cannot be visited maps to the exception raised,
-    so one bad page does not hide the others.
+    first result is read, so loading, rendering and axe of different pages overlap (each tab
+    has its own renderer process). Each page is then laid out for print on the same visit, so
+    the print checks need no second load. A page that cannot be visited maps to the exception
+    raised, so one bad page does not hide the others.
     """
     results: dict[str, PageVisit | Exception] = {}
-    parallel = max(1, parallel)
-    for first in range(0, len(urls), parallel):
-        batch: list[tuple[str, object, object, PageVisit]] = []
-        for url in urls[first:first + parallel]:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            try:
-                page, result = _open(context, url)
-            except Exception as error:  # noqa: BLE001 (reported per page by the tests)
-                results[url] = error
-                context.close()
-                continue
-            batch.append((url, context, page, result))
-        for step in (_settle, lambda page, _result: _start_axe(page), _finish_axe):
-            for url, _context, page, result in batch:
-                if url in results:
-                    continue  # this page failed an earlier step
-                try:
-                    step(page, result)
-                except Exception as error:  # noqa: BLE001 (reported per page by the tests)
-                    results[url] = error
-        for url, context, _page, result in batch:
-            results.setdefault(url, result)
+    parallel = max(1, min(parallel, len(urls)))
+    contexts = [browser.new_context(viewport=VIEWPORT) for _ in range(parallel)]
+    try:
+        tabs = [context.new_page() for context in contexts]
+        for batch, first in enumerate(range(0, len(urls), parallel)):
+            if batch and batch % TAB_PAGES == 0:  # a new tab now and then: memory stays low
+                for tab in tabs:
+                    tab.close()
+                tabs = [context.new_page() for context in contexts]
+            _visit_batch(contexts, tabs, urls[first:first + parallel], results)
+    finally:
+        for context in contexts:
             context.close()
     return results
+
+
+def _visit_batch(contexts: list, tabs: list, urls: list[str], results: dict) -> None:
+    """Visit ``urls`` (at most one per context, in its tab) side by side; see :func:`visit_all`."""
+    batch: list[tuple[str, object, PageVisit]] = []
+    for context, tab, url in zip(contexts, tabs, urls, strict=False):
+        try:
+            page, result = _open(context, url, tab)
+        except Exception as error:  # noqa: BLE001 (reported per page by the tests)
+            results[url] = error
+            continue
+        batch.append((url, page, result))
+
+    def each(step) -> None:  # noqa: ANN001
+        for url, page, result in batch:
+            if url in results:
+                continue  # this page failed an earlier step
+            try:
+                step(page, result)
+            except Exception as error:  # noqa: BLE001 (reported per page by the tests)
+                results[url] = error
+
+    each(_load)
+    try:
+        _wait_until_quiet([(page, result) for url, page, result in batch if url not in results])
+    except TimeoutError as error:
+        for url, _page, result in batch:
+            if result.in_flight:
+                results.setdefault(url, error)
+    for step in (_collect, lambda page, _result: _start_axe(page), _finish_axe, _check_print):
+        each(step)
+    for url, _page, result in batch:
+        results.setdefault(url, result)
+        result.detach()
 
 
 # ---------------------------------------------------------------------------------- judgements

@@ -26,6 +26,7 @@ from sitecheck import (
     serve,
     toc_docnames,
     visit,
+    visit_all,
 )
 
 PROBE_ALT = "A small blue square, drawn only to test the book's checks."
@@ -139,6 +140,24 @@ def test_breakage_is_reported(broken, kind: str, expected: str):
     assert any(expected in item for item in found[kind]), (
         f"expected a {kind!r} problem mentioning {expected!r}; got:\n" + report(page, found)
     )
+
+
+def test_a_tab_that_goes_on_to_another_page_reports_each_page_on_its_own(
+    browser, site_dir: Path, tmp_path: Path
+):
+    """`visit_all` sends one tab from page to page: the broken probe page's problems must stay
+    with it, and the next page must be checked afresh (screen media, its own listeners)."""
+    root, page = _probe_copy(site_dir, tmp_path / "site", broken=True)
+    clean = html_path(toc_docnames(REPO_ROOT)[-1])
+    with serve(root) as base_url:
+        visits = visit_all(browser, [base_url + page, base_url + clean], parallel=1)
+    probe, after = visits[base_url + page], visits[base_url + clean]
+    assert any("notDefinedAnywhere" in e for e in probe.console_errors), probe
+    assert any("cdn.jsdelivr.net" in u for u in probe.outside_requests), probe
+    assert any(v["id"] == "button-name" for v in probe.axe_violations), probe.axe_violations
+    assert after.console_errors == [] and after.outside_requests == [], after
+    assert after.failed_requests == [] and after.axe_violations == [], after
+    assert after.links and after.print_cut is not None and probe.print_cut is not None
 
 
 def test_deleted_real_page_is_named(broken):

@@ -1,16 +1,17 @@
 """The built book on paper (issue 17): teacher's packs print on 1 to 8 A4 pages, and no printed
 chapter loses anything at the right edge of the page.
 
-Each page is opened in headless Chromium with print media and laid out at the printable width of
-an A4 page (see `printcheck.py`); every element of the article must fit within it, and no box may
-hide content wider than itself. Pack pages are also printed to PDF and their pages counted.
+Each page is laid out in headless Chromium with print media at the printable width of an A4 page
+(see `printcheck.py`), on the same visit as the other browser checks; every element of the article
+must fit within it, and no box may hide content wider than itself. Pack pages are also printed to
+PDF and their pages counted.
 """
 
 from __future__ import annotations
 
 import pytest
 from printcheck import cut_at_right_edge, pdf_page_count, print_pdf
-from sitecheck import REPO_ROOT, html_path, toc_docnames
+from sitecheck import REPO_ROOT, PageVisit, html_path, toc_docnames
 
 #: The teacher's packs: print-ready pages, one per seminar.
 PACKS = [d for d in toc_docnames(REPO_ROOT) if d.startswith("notebooks/packs/")]
@@ -35,11 +36,11 @@ def test_pack_prints_on_one_to_eight_a4_pages(pack: str, base_url: str, context)
     assert page.locator(".pack-break").count() == 1
 
 
-def test_nothing_is_cut_at_the_right_edge_in_print(docname: str, base_url: str, context):
-    """`docname` runs over every page of `_toc.yml` (see conftest.py)."""
-    page = context.new_page()
-    page.goto(base_url + html_path(docname), wait_until="load")
-    cut = cut_at_right_edge(page)
+def test_nothing_is_cut_at_the_right_edge_in_print(docname: str, page_visit: PageVisit):
+    """`docname` runs over every page of `_toc.yml` (see conftest.py); each page was laid out for
+    print on the same visit as the other browser checks (`sitecheck.visit_all`)."""
+    cut = page_visit.print_cut
+    assert cut is not None, f"{docname}: the visit did not lay the page out for print"
     assert not cut, f"{docname}: printed on A4, these are cut at the right edge:\n" + "\n".join(cut)
 
 

@@ -22,15 +22,6 @@ from sitecheck import (
 )
 
 
-@pytest.fixture()
-def page_visit(docname: str, visits: dict) -> PageVisit:
-    """The page's visit (all pages are visited once per session; each test checks one kind)."""
-    result = visits[docname]
-    if isinstance(result, Exception):
-        pytest.fail(f"{docname}: the browser could not visit the page: {result!r}", pytrace=False)
-    return result
-
-
 def _assert_none(docname: str, visit_: PageVisit, resources: ResourceChecker, *kinds: str) -> None:
     found = problems(visit_, resources)
     assert not any(found[kind] for kind in kinds), report(docname, found, kinds)
