@@ -50,8 +50,10 @@ CACHE = Path("_build") / ".jupyter_cache"
 #: Environment variables whose values can change what a notebook computes or prints.
 RESULT_ENV = re.compile(r"^(PYTHONHASHSEED|OPENBLAS_.*|OMP_.*|MKL_.*|NUMEXPR_.*|GOTO_.*|"
                         r"VECLIB_.*|BLIS_.*|TZ|LANG|LANGUAGE|LC_.*|MPLBACKEND|MEDLEAD_.*)$")
-#: MEDLEAD_ variables that only say where files are kept (results are checked by checksum).
-LOCATION_ENV = {"MEDLEAD_CACHE_DIR", "MEDLEAD_DATA_MIRROR", "MEDLEAD_BOOK_HTML"}
+#: MEDLEAD_ variables that cannot change a notebook's results: where files are kept (the files
+#: are checked by checksum) and settings of the tests alone.
+NEUTRAL_ENV = {"MEDLEAD_CACHE_DIR", "MEDLEAD_DATA_MIRROR", "MEDLEAD_BOOK_HTML", "MEDLEAD_CHROMIUM",
+               "MEDLEAD_BROWSER_PAGES", "MEDLEAD_TAB_PAGES", "MEDLEAD_REEXECUTE"}
 #: Increase when the meaning of a fingerprint changes, so that older records are never used.
 VERSION = 2
 
@@ -105,7 +107,7 @@ def context(root: Path) -> dict[str, str]:
         f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()
     )
     environment = sorted(
-        f"{k}={v}" for k, v in os.environ.items() if RESULT_ENV.match(k) and k not in LOCATION_ENV
+        f"{k}={v}" for k, v in os.environ.items() if RESULT_ENV.match(k) and k not in NEUTRAL_ENV
     )
     python = [VERSION, sys.version, sys.prefix, platform.platform(), _processor()]
     return {
@@ -291,6 +293,10 @@ def _finished(app, exception) -> None:  # noqa: ANN001
 
 
 def setup(app) -> dict:  # noqa: ANN001
+    # The notebook kernels the build starts inherit this, as the tests' kernels do (conftest.py),
+    # so set and dictionary ordering is the same as when the outputs were saved even when the book
+    # is built without PYTHONHASHSEED=0 in the shell.
+    os.environ.setdefault("PYTHONHASHSEED", "0")
     app.connect("builder-inited", _started)
     app.connect("build-finished", _finished)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
