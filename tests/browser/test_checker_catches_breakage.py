@@ -106,8 +106,14 @@ def intact(browser, site_dir: Path, tmp_path_factory) -> tuple[str, dict[str, li
 
 
 @pytest.fixture(scope="module")
-def broken(browser, site_dir: Path, tmp_path_factory) -> tuple[str, dict[str, list[str]]]:
-    root, page = _probe_copy(site_dir, tmp_path_factory.mktemp("broken") / "site", broken=True)
+def broken_site(site_dir: Path, tmp_path_factory) -> tuple[Path, str]:
+    """A copy of the built book with every break of ``BREAKAGES``: (site root, probed page)."""
+    return _probe_copy(site_dir, tmp_path_factory.mktemp("broken") / "site", broken=True)
+
+
+@pytest.fixture(scope="module")
+def broken(browser, broken_site: tuple[Path, str]) -> tuple[str, dict[str, list[str]]]:
+    root, page = broken_site
     return page, _check_copy(browser, root, page)
 
 
@@ -142,12 +148,10 @@ def test_breakage_is_reported(broken, kind: str, expected: str):
     )
 
 
-def test_a_tab_that_goes_on_to_another_page_reports_each_page_on_its_own(
-    browser, site_dir: Path, tmp_path: Path
-):
+def test_a_tab_that_goes_on_to_another_page_reports_each_page_on_its_own(browser, broken_site):
     """`visit_all` sends one tab from page to page: the broken probe page's problems must stay
     with it, and the next page must be checked afresh (screen media, its own listeners)."""
-    root, page = _probe_copy(site_dir, tmp_path / "site", broken=True)
+    root, page = broken_site
     clean = html_path(toc_docnames(REPO_ROOT)[-1])
     with serve(root) as base_url:
         visits = visit_all(browser, [base_url + page, base_url + clean], parallel=1)
