@@ -56,12 +56,23 @@ def _build(root: Path, **extra: str) -> subprocess.CompletedProcess:
     )
 
 
-def _nbval(root: Path, **extra: str) -> subprocess.CompletedProcess:
+def _nbval(root: Path, *notebooks: str, **extra: str) -> subprocess.CompletedProcess:
+    """nbval as the README's test command runs it, on ``notebooks`` (default: all), in one
+    process; ``-rA`` lists each cell's outcome."""
+    paths = [f"notebooks/{name}.ipynb" for name in notebooks] or ["notebooks"]
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p",
-         "no:cacheprovider", "-p", "no:xdist", "notebooks/demo.ipynb"],
+        [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-rA", "-p",
+         "no:cacheprovider", "-p", "no:xdist", *paths],
         cwd=root, env=_environment(**extra), capture_output=True, text=True, timeout=600,
     )
+
+
+def _outcome(result: subprocess.CompletedProcess, name: str) -> str:
+    """PASSED or FAILED: the outcome of the code cell of notebook ``name`` in an ``-rA`` run."""
+    for line in result.stdout.splitlines():
+        if f"notebooks/{name}.ipynb::Cell 0" in line and line.startswith(("PASSED", "FAILED")):
+            return line.split()[0]
+    raise AssertionError(f"no outcome for {name} in:\n{result.stdout}")
 
 
 def _saved_notebook(path: Path, code: str = CODE) -> None:
@@ -82,7 +93,11 @@ def _saved_notebook(path: Path, code: str = CODE) -> None:
 
 @pytest.fixture(scope="module")
 def built_book(tmp_path_factory) -> Path:
-    """A one-notebook book, built once: the records and jupyter-cache's copy exist."""
+    """A two-notebook book, built once: the records and jupyter-cache's copies exist.
+
+    ``demo`` is saved with the outputs its code gives; ``wrong`` has the same code, but its saved
+    output says 46 where the code prints 45 (the build executes notebooks, it does not compare).
+    """
     assert PROJECT_ROOT is not None
     root = tmp_path_factory.mktemp("executions") / "book"
     (root / "notebooks").mkdir(parents=True)
@@ -92,8 +107,13 @@ def built_book(tmp_path_factory) -> Path:
     shutil.copy(PROJECT_ROOT / "_ext" / "executions.py", root / "_ext" / "executions.py")
     (root / "data" / "authored.csv").write_text("a,b\n1,2\n")
     (root / "conf.py").write_text(CONF)
-    (root / "index.md").write_text("# Book\n\n```{toctree}\nnotebooks/demo\n```\n")
+    (root / "index.md").write_text("# Book\n\n```{toctree}\nnotebooks/demo\nnotebooks/wrong\n```\n")
     _saved_notebook(root / "notebooks" / "demo.ipynb")
+    wrong = nbformat.read(root / "notebooks" / "demo.ipynb", as_version=4)
+    # other code than demo's (jupyter-cache keys on code: the same code would share one execution)
+    wrong.cells[1].source += "\n# its saved output is wrong on purpose"
+    wrong.cells[1].outputs[0]["text"] = "46\nunset\n"
+    nbformat.write(wrong, root / "notebooks" / "wrong.ipynb")
     built = _build(root)
     assert built.returncode == 0, built.stdout + built.stderr
     return root
@@ -111,64 +131,72 @@ def _header(result: subprocess.CompletedProcess) -> str:
     return next((line for line in result.stdout.splitlines() if line.startswith("notebooks:")), "")
 
 
-def test_a_fresh_build_is_compared_without_a_kernel(book: Path):
-    records = json.loads((book / executions.RECORDS).read_text())
-    assert list(records) == ["notebooks/demo"]
-    result = _nbval(book)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 of 1 compared from the build's own execution" in _header(result)
+@pytest.fixture(scope="module")
+def unchanged_run(built_book: Path) -> subprocess.CompletedProcess:
+    """nbval over the book just as it was built."""
+    return _nbval(built_book)
 
 
-def test_a_saved_output_the_build_did_not_compute_still_fails(book: Path):
-    path = book / "notebooks" / "demo.ipynb"
-    notebook = nbformat.read(path, as_version=4)
-    notebook.cells[1].outputs[0]["text"] = "46\nunset\n"  # the code prints 45
-    nbformat.write(notebook, path)
-    result = _nbval(book)
-    assert "1 of 1 compared from the build's own execution" in _header(result)
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "Cell outputs differ" in result.stdout
+def test_a_fresh_build_is_compared_without_a_kernel(built_book: Path, unchanged_run):
+    records = json.loads((built_book / executions.RECORDS).read_text())
+    assert sorted(records) == ["notebooks/demo", "notebooks/wrong"]
+    assert "2 of 2 compared from the build's own execution" in _header(unchanged_run)
+    assert _outcome(unchanged_run, "demo") == "PASSED", unchanged_run.stdout
 
 
-def test_changed_code_is_executed_again(book: Path):
-    path = book / "notebooks" / "demo.ipynb"
-    _saved_notebook(path, CODE.replace("range(10)", "range(11)"))  # saved outputs match the code
-    result = _nbval(book)
-    assert "0 of 1 compared" in _header(result)
-    assert "changed since the build: the notebook's code" in result.stdout
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_a_saved_output_the_build_did_not_compute_still_fails(unchanged_run):
+    assert _outcome(unchanged_run, "wrong") == "FAILED", unchanged_run.stdout
+    assert "Cell outputs differ" in unchanged_run.stdout
+    assert unchanged_run.returncode == 1
 
 
-def test_a_result_changing_environment_is_executed_again_and_can_fail(book: Path):
+@pytest.fixture(scope="module")
+def changed_run(built_book: Path, tmp_path_factory) -> subprocess.CompletedProcess:
+    """nbval after two changes the build did not see: ``demo``'s code (saved with its new
+    outputs), and the executed copy of ``wrong`` that jupyter-cache kept."""
+    root = tmp_path_factory.mktemp("changed") / "book"
+    shutil.copytree(built_book, root)
+    _saved_notebook(root / "notebooks" / "demo.ipynb", CODE.replace("range(10)", "range(11)"))
+    record = json.loads((root / executions.RECORDS).read_text())["notebooks/wrong"]
+    copy = root / executions.CACHE / "executed" / record["cache_key"] / "base.ipynb"
+    copy.write_text(copy.read_text().replace("45", "46"))  # now it would match the saved 46
+    return _nbval(root)
+
+
+def test_changed_code_is_executed_again(changed_run):
+    assert "0 of 2 compared" in _header(changed_run)
+    assert "demo.ipynb: changed since the build: the notebook's code" in changed_run.stdout
+    assert _outcome(changed_run, "demo") == "PASSED", changed_run.stdout
+
+
+def test_a_changed_executed_copy_is_not_trusted(changed_run):
+    assert "wrong.ipynb: the build's executed copy is not the file recorded" in changed_run.stdout
+    # executed again, the code prints 45 against the saved 46: the doctored copy did not count
+    assert _outcome(changed_run, "wrong") == "FAILED", changed_run.stdout
+
+
+def test_a_result_changing_environment_is_executed_again_and_can_fail(built_book: Path):
     # The build ran without MEDLEAD_TEST_VALUE; a test run with it must not reuse that build.
-    result = _nbval(book, MEDLEAD_TEST_VALUE="set")
-    assert "0 of 1 compared" in _header(result)
+    result = _nbval(built_book, "demo", MEDLEAD_TEST_VALUE="set")
+    assert "0 of 2 compared" in _header(result)
     assert "result-changing environment variables" in result.stdout
-    assert result.returncode == 1, result.stdout  # the new kernel prints "set", not "unset"
+    assert _outcome(result, "demo") == "FAILED", result.stdout  # the new kernel prints "set"
 
 
-def test_a_changed_executed_copy_is_not_trusted(book: Path):
-    record = json.loads((book / executions.RECORDS).read_text())["notebooks/demo"]
-    copy = book / executions.CACHE / "executed" / record["cache_key"] / "base.ipynb"
-    copy.write_text(copy.read_text().replace("45", "46"))
-    result = _nbval(book)
-    assert "0 of 1 compared" in _header(result)
-    assert "not the file recorded" in result.stdout
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_reexecute_runs_every_notebook_again(book: Path):
-    result = _nbval(book, MEDLEAD_REEXECUTE="1")
+def test_reexecute_runs_every_notebook_again(built_book: Path):
+    result = _nbval(built_book, "demo", MEDLEAD_REEXECUTE="1")
     assert _header(result) == "notebooks: every one executed again"
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert _outcome(result, "demo") == "PASSED", result.stdout + result.stderr
 
 
-def test_a_rebuild_from_a_stale_cache_warns_and_is_not_reused(book: Path):
-    # Code unchanged, so jupyter-cache serves the old execution; the context differs.
+def test_a_rebuild_from_a_stale_cache_warns_and_is_not_reused(book: Path, monkeypatch):
+    # Code unchanged, so jupyter-cache serves the old executions; the context differs.
     rebuilt = _build(book, MEDLEAD_TEST_VALUE="set")
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "notebooks/demo: this build shows outputs that jupyter-cache kept" in rebuilt.stderr
-    assert "0 of 1 compared" in _header(_nbval(book, MEDLEAD_TEST_VALUE="set"))
+    monkeypatch.setenv("MEDLEAD_TEST_VALUE", "set")
+    executed, why = executions.verified_execution(book, "notebooks/demo", executions.context(book))
+    assert executed is None and "environment" in why
 
 
 def test_each_part_of_the_fingerprint_is_named_when_it_changes(book: Path):
