@@ -173,29 +173,51 @@ def saved_notebook(tmp_path_factory) -> Path:
     return folder
 
 
-def _nbval(folder: Path, **environment: str) -> subprocess.CompletedProcess:
+#: The variants checked through nbval: {notebook name: settings its first line makes}.
+VARIANTS = {
+    "ulps": {"FIGURE_TEST_ULPS": "3"},  # what another CPU's kernels do
+    "dpi": {"FIGURE_TEST_DPI": "72"},  # other image bytes, same data
+    "year": {"FIGURE_TEST_YEAR": "2018"},  # other data
+}
+
+
+@pytest.fixture(scope="module")
+def nbval_run(saved_notebook: Path) -> subprocess.CompletedProcess:
+    """One nbval run over copies of the saved notebook, each with the saved outputs and a first
+    line that sets one variant (see ``VARIANTS``); ``-rA`` lists each notebook's outcome."""
+    notebook = nbformat.read(saved_notebook / "figure.ipynb", as_version=4)
+    for name, settings in VARIANTS.items():
+        variant = nbformat.from_dict(notebook)
+        assignments = "".join(f"os.environ[{k!r}] = {v!r}\n" for k, v in settings.items())
+        variant.cells[0].source = "import os\n" + assignments + variant.cells[0].source
+        nbformat.write(variant, saved_notebook / f"figure-{name}.ipynb")
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIGURE_TEST_")}
-    env.update(environment)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-q", "figure.ipynb"],
-        cwd=folder, env=env, capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-rA",
+         *[f"figure-{name}.ipynb" for name in VARIANTS]],
+        cwd=saved_notebook, env=env, capture_output=True, text=True, timeout=600,
     )
 
 
-def test_nbval_passes_when_only_the_last_place_changes(saved_notebook):
-    result = _nbval(saved_notebook, FIGURE_TEST_ULPS="3")
-    assert result.returncode == 0, result.stdout + result.stderr
+def _outcome(run: subprocess.CompletedProcess, name: str) -> str:
+    for line in run.stdout.splitlines():
+        if f"figure-{name}.ipynb::Cell 0" in line and line.startswith(("PASSED", "FAILED")):
+            return line.split()[0]
+    raise AssertionError(f"no outcome for figure-{name} in:\n{run.stdout}\n{run.stderr}")
 
 
-def test_nbval_ignores_image_bytes_that_change_while_the_data_do_not(saved_notebook):
+def test_nbval_passes_when_only_the_last_place_changes(nbval_run):
+    assert _outcome(nbval_run, "ulps") == "PASSED", nbval_run.stdout
+
+
+def test_nbval_ignores_image_bytes_that_change_while_the_data_do_not(nbval_run):
     # Another resolution gives other PNG bytes for both the shown and the glued image.
-    result = _nbval(saved_notebook, FIGURE_TEST_DPI="72")
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert _outcome(nbval_run, "dpi") == "PASSED", nbval_run.stdout
 
 
-def test_nbval_fails_when_the_figure_shows_other_data(saved_notebook):
-    result = _nbval(saved_notebook, FIGURE_TEST_YEAR="2018")
-    assert result.returncode == 1, result.stdout + result.stderr
+def test_nbval_fails_when_the_figure_shows_other_data(nbval_run):
+    assert _outcome(nbval_run, "year") == "FAILED", nbval_run.stdout
+    failure = nbval_run.stdout.split("figure-year.ipynb::Cell 0", 1)[1]
     # The failure is the figure's summary, which says what changed (here, the axis limits).
-    assert "mismatch 'application/papermill.record/text/plain'" in result.stdout
-    assert "limits" in result.stdout
+    assert "mismatch 'application/papermill.record/text/plain'" in failure
+    assert "limits" in failure
