@@ -251,7 +251,8 @@ def _open(context, url: str, tab=None) -> tuple[object, PageVisit]:  # noqa: ANN
     ``detach()`` removes the listeners, so that the tab can go on to another page."""
     result = PageVisit(url=url)
     page = context.new_page() if tab is None else tab
-    if tab is not None:
+    if tab is not None:  # leave the last page first, so that it is not laid out again
+        page.goto("about:blank")
         page.emulate_media(media="screen")
         page.set_viewport_size(VIEWPORT)
 
