@@ -31,14 +31,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.metadata
-import importlib.util
 import json
 import os
 import platform
 import re
 import sys
-import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 
 #: The records, relative to the book's source folder (the repository root).
@@ -60,21 +57,6 @@ VERSION = 2
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _files_digest(named: Iterable[tuple[str, Path]]) -> str:
-    digest = hashlib.sha256()
-    for name, path in sorted(named):
-        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def _package_files(package_dir: Path) -> list[tuple[str, Path]]:
-    return [
-        ("medlead/" + p.relative_to(package_dir).as_posix(), p)
-        for p in package_dir.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts
-    ]
 
 
 def _project_files(root: Path) -> list[tuple[str, Path]]:
@@ -99,10 +81,8 @@ def _processor() -> str:
 def context(root: Path) -> dict[str, str]:
     """A digest of each thing besides the notebook itself that an execution depends on (see the
     module docstring): {"package", "project", "python", "distributions", "environment"}."""
-    spec = importlib.util.find_spec("medlead")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the medlead package cannot be found: pip install -r requirements.txt")
-    package_dir = Path(next(iter(spec.submodule_search_locations)))
+    from medlead.fingerprint import files_digest, package_files
+
     distributions = sorted(
         f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()
     )
@@ -111,8 +91,8 @@ def context(root: Path) -> dict[str, str]:
     )
     python = [VERSION, sys.version, sys.prefix, platform.platform(), _processor()]
     return {
-        "package": _files_digest(_package_files(package_dir)),
-        "project": _files_digest(_project_files(root)),
+        "package": files_digest(package_files()),
+        "project": files_digest(_project_files(root)),
         "python": _sha256(json.dumps(python).encode()),
         "distributions": _sha256(json.dumps(distributions).encode()),
         "environment": _sha256(json.dumps(environment).encode()),
@@ -170,17 +150,9 @@ def read_records(root: Path) -> dict[str, dict]:
 
 def write_records(root: Path, records: dict[str, dict]) -> None:
     """Write the records atomically (a reader never sees half a file)."""
-    target = root / RECORDS
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".executions-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(records, stream, indent=1, sort_keys=True)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    from medlead.atomic import write_text_atomically
+
+    write_text_atomically(root / RECORDS, json.dumps(records, indent=1, sort_keys=True))
 
 
 def verified_execution(root: Path, docname: str, context_: dict[str, str],

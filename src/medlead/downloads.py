@@ -21,7 +21,6 @@ The files are rewritten only when the package code or the project's own data fil
 
 from __future__ import annotations
 
-import hashlib
 import io
 import zipfile
 from collections.abc import Callable, Sequence
@@ -31,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from medlead import atomic, data, paths
+from medlead.fingerprint import files_digest, package_files
 
 #: File that records the fingerprint of the code and data the folder was written from.
 STAMP = ".fingerprint"
@@ -347,15 +347,10 @@ README.
 
 
 def fingerprint() -> str:
-    """SHA-256 over the package's code and the project's own data files (sources are pinned)."""
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    named = [(p.relative_to(package).as_posix(), p) for p in sorted(package.rglob("*.py"))]
-    named += [(f"data/{p.name}", p) for p in sorted(paths.DATA_DIR.glob("*.*")) if p.is_file()]
-    for name, path in named:
-        digest.update(name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    """SHA-256 over every file of the package and the project's own data files (sources are
+    pinned by checksum)."""
+    data = [(f"data/{p.name}", p) for p in sorted(paths.DATA_DIR.glob("*.*")) if p.is_file()]
+    return files_digest(package_files() + data)
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
