@@ -377,12 +377,11 @@ def _check_print(page, result: PageVisit) -> None:  # noqa: ANN001
     result.print_cut = cut_at_right_edge(page)
 
 
-def visit(context, url: str, run_axe: bool = True, check_print: bool = False) -> PageVisit:  # noqa: ANN001
+def visit(context, url: str, run_axe: bool = True) -> PageVisit:  # noqa: ANN001
     """Load ``url`` in a new page of the Playwright browser ``context`` and record what happened.
 
     Every request to a host other than 127.0.0.1/localhost is blocked and recorded, so a page that
     would fetch something from outside shows up as an outside request rather than hanging.
-    With ``check_print``, the page is then laid out for print (see :func:`_check_print`).
     """
     page, result = _open(context, url)
     try:
@@ -390,15 +389,14 @@ def visit(context, url: str, run_axe: bool = True, check_print: bool = False) ->
         if run_axe:
             _start_axe(page)
             _finish_axe(page, result)
-        if check_print:
-            _check_print(page, result)
     finally:
         page.close()
     return result
 
 
 def visit_all(browser, urls: list[str], parallel: int = 4) -> dict[str, PageVisit | Exception]:  # noqa: ANN001
-    """Visit every URL like :func:`visit` with ``check_print``, ``parallel`` pages at once.
+    """Visit every URL like :func:`visit`, then lay it out for print (:func:`_check_print`),
+    ``parallel`` pages at once.
 
     One browser serves every page, in ``parallel`` browser profiles (contexts), each with one tab
     that goes from page to page as a reader's would: the tab's renderer process and the
