@@ -119,9 +119,10 @@ def test_summary_names_what_each_kind_of_chart_draws():
     assert "texts: ['n = 129']" in text
 
 
-NOTEBOOK_CELL = textwrap.dedent(
+#: The notebook's first cell: what a chapter does before it draws, and a function that draws the
+#: engagement chapter's kind of figure with the changes another machine or other data would make.
+SETUP_CELL = textwrap.dedent(
     """
-    import os
     import matplotlib.pyplot as plt
     import numpy as np
     from myst_nb import glue
@@ -129,31 +130,41 @@ NOTEBOOK_CELL = textwrap.dedent(
     from medlead.style import use_book_style
 
     use_book_style()
-    year = int(os.environ.get("FIGURE_TEST_YEAR", "2017"))
-    ulps = int(os.environ.get("FIGURE_TEST_ULPS", "0"))
     panel = trust_panel()
-    rows = panel.loc[panel["year"] == year, ["ss_q8c_agree_pct", "shmi"]].dropna()
-    x, y = rows["ss_q8c_agree_pct"].to_numpy(), rows["shmi"].to_numpy()
-    slope, intercept = np.polyfit(x, y, 1)
-    # What another CPU does: the same numbers, a few units in the last place apart.
-    slope += ulps * np.spacing(slope)
-    intercept -= ulps * np.spacing(intercept)
-    fig, ax = plt.subplots(dpi=int(os.environ.get("FIGURE_TEST_DPI", "100")))
-    ax.scatter(x, y + ulps * np.spacing(y))
-    xs = np.linspace(x.min(), x.max(), 50)
-    ax.plot(xs, intercept + slope * xs, label="least-squares line")
-    ax.set_xlabel("Senior managers involve staff (% agreeing)")
-    ax.set_ylabel("SHMI")
-    glue("fig_fit", fig, display=False)
-    plt.show()
-    print(f"{len(rows)} trusts")
+
+
+    def draw(year=2017, ulps=0, dpi=100):
+        rows = panel.loc[panel["year"] == year, ["ss_q8c_agree_pct", "shmi"]].dropna()
+        x, y = rows["ss_q8c_agree_pct"].to_numpy(), rows["shmi"].to_numpy()
+        slope, intercept = np.polyfit(x, y, 1)
+        # What another CPU does: the same numbers, a few units in the last place apart.
+        slope += ulps * np.spacing(slope)
+        intercept -= ulps * np.spacing(intercept)
+        fig, ax = plt.subplots(dpi=dpi)
+        ax.scatter(x, y + ulps * np.spacing(y))
+        xs = np.linspace(x.min(), x.max(), 50)
+        ax.plot(xs, intercept + slope * xs, label="least-squares line")
+        ax.set_xlabel("Senior managers involve staff (% agreeing)")
+        ax.set_ylabel("SHMI")
+        glue("fig_fit", fig, display=False)
+        plt.show()
+        print(f"{len(rows)} trusts")
     """
 )
+
+#: The variants checked through nbval, one code cell each after the first, in this order:
+#: {name: the call that draws it}. Each cell is saved with the outputs of a plain ``draw()``.
+VARIANTS = {
+    "ulps": "draw(ulps=3)",  # what another CPU's kernels do
+    "dpi": "draw(dpi=72)",  # other image bytes, same data
+    "year": "draw(year=2018)",  # other data
+}
 
 
 @pytest.fixture(scope="module")
 def saved_notebook(tmp_path_factory) -> Path:
-    """A one-cell notebook drawing a fitted line, executed and saved as a chapter would be."""
+    """A notebook drawing a fitted line once per variant, executed and saved as a chapter would
+    be: every drawing cell calls plain ``draw()`` and keeps the outputs it gave."""
     from nbclient import NotebookClient
 
     folder = tmp_path_factory.mktemp("figure-notebook")
@@ -161,49 +172,46 @@ def saved_notebook(tmp_path_factory) -> Path:
     shutil.copy(PROJECT_ROOT / "conftest.py", folder / "conftest.py")
     (folder / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(NOTEBOOK_CELL)]
+    notebook.cells = [nbformat.v4.new_code_cell(SETUP_CELL)]
+    notebook.cells += [nbformat.v4.new_code_cell("draw()") for _ in VARIANTS]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     where = {"metadata": {"path": folder}}
     NotebookClient(notebook, kernel_name="python3", resources=where).execute()
-    outputs = notebook.cells[0].outputs
-    kinds = [sorted(output.get("data", {})) for output in outputs]
-    assert any("application/papermill.record/image/png" in k for k in kinds), kinds
-    assert any("image/png" in k for k in kinds), kinds
+    for cell in notebook.cells[1:]:
+        kinds = [sorted(output.get("data", {})) for output in cell.outputs]
+        assert any("application/papermill.record/image/png" in k for k in kinds), kinds
+        assert any("image/png" in k for k in kinds), kinds
     nbformat.write(notebook, folder / "figure.ipynb")
     return folder
 
 
-#: The variants checked through nbval: {notebook name: settings its first line makes}.
-VARIANTS = {
-    "ulps": {"FIGURE_TEST_ULPS": "3"},  # what another CPU's kernels do
-    "dpi": {"FIGURE_TEST_DPI": "72"},  # other image bytes, same data
-    "year": {"FIGURE_TEST_YEAR": "2018"},  # other data
-}
-
-
 @pytest.fixture(scope="module")
 def nbval_run(saved_notebook: Path) -> subprocess.CompletedProcess:
-    """One nbval run over copies of the saved notebook, each with the saved outputs and a first
-    line that sets one variant (see ``VARIANTS``); ``-rA`` lists each notebook's outcome."""
+    """nbval over a copy of the saved notebook whose drawing cells each draw one variant (see
+    ``VARIANTS``) against the saved outputs of the plain drawing; one kernel runs them all, and
+    ``-rA`` lists each cell's outcome."""
     notebook = nbformat.read(saved_notebook / "figure.ipynb", as_version=4)
-    for name, settings in VARIANTS.items():
-        variant = nbformat.from_dict(notebook)
-        assignments = "".join(f"os.environ[{k!r}] = {v!r}\n" for k, v in settings.items())
-        variant.cells[0].source = "import os\n" + assignments + variant.cells[0].source
-        nbformat.write(variant, saved_notebook / f"figure-{name}.ipynb")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FIGURE_TEST_")}
+    for cell, call in zip(notebook.cells[1:], VARIANTS.values(), strict=True):
+        cell.source = call
+    nbformat.write(notebook, saved_notebook / "figure-variants.ipynb")
     return subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-rA",
-         *[f"figure-{name}.ipynb" for name in VARIANTS]],
-        cwd=saved_notebook, env=env, capture_output=True, text=True, timeout=600,
+         "figure-variants.ipynb"],
+        cwd=saved_notebook, env=dict(os.environ), capture_output=True, text=True, timeout=600,
     )
+
+
+def _cell(name: str) -> str:
+    """The nbval test id of the cell that draws variant ``name``."""
+    return f"figure-variants.ipynb::Cell {1 + list(VARIANTS).index(name)}"
 
 
 def _outcome(run: subprocess.CompletedProcess, name: str) -> str:
     for line in run.stdout.splitlines():
-        if f"figure-{name}.ipynb::Cell 0" in line and line.startswith(("PASSED", "FAILED")):
-            return line.split()[0]
-    raise AssertionError(f"no outcome for figure-{name} in:\n{run.stdout}\n{run.stderr}")
+        for outcome in ("PASSED", "FAILED"):
+            if line == f"{outcome} {_cell(name)}" or line.startswith(f"{outcome} {_cell(name)} "):
+                return outcome
+    raise AssertionError(f"no outcome for {name} in:\n{run.stdout}\n{run.stderr}")
 
 
 def test_nbval_passes_when_only_the_last_place_changes(nbval_run):
@@ -217,7 +225,7 @@ def test_nbval_ignores_image_bytes_that_change_while_the_data_do_not(nbval_run):
 
 def test_nbval_fails_when_the_figure_shows_other_data(nbval_run):
     assert _outcome(nbval_run, "year") == "FAILED", nbval_run.stdout
-    failure = nbval_run.stdout.split("figure-year.ipynb::Cell 0", 1)[1]
+    failure = nbval_run.stdout.split(_cell("year"), 1)[1]
     # The failure is the figure's summary, which says what changed (here, the axis limits).
     assert "mismatch 'application/papermill.record/text/plain'" in failure
     assert "limits" in failure
