@@ -14,6 +14,7 @@ import pytest
 from sitecheck import (
     AXE_JS,
     REPO_ROOT,
+    VIEWPORT,
     PageVisit,
     ResourceChecker,
     html_path,
@@ -78,12 +79,24 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture()
-def context(browser):
-    """A fresh browser profile (no stored theme mode, cookies or cache) for one test."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+@pytest.fixture(scope="session")
+def reader(browser):
+    """One browser profile for every browser test, as one reader's browser: a test opens its
+    own tab (``tab``), so its listeners and page state are its own, while the profile's caches
+    serve the site's scripts, styles and fonts to every tab. No test stores anything in the
+    profile (theme mode, cookies); fresh profiles cost a second or more of processor time each.
+    """
+    ctx = browser.new_context(viewport=VIEWPORT)
     yield ctx
     ctx.close()
+
+
+@pytest.fixture()
+def tab(reader):
+    """A new tab of the reader's profile for one test, closed after it."""
+    page = reader.new_page()
+    yield page
+    page.close()
 
 
 @pytest.fixture(scope="session")
@@ -93,10 +106,10 @@ def resources() -> ResourceChecker:
 
 
 @pytest.fixture(scope="session")
-def visits(base_url: str, browser) -> dict[str, PageVisit | Exception]:
+def visits(base_url: str, reader) -> dict[str, PageVisit | Exception]:
     """Every page of the book visited once (see `sitecheck.visit`), keyed by docname."""
     docnames = toc_docnames(REPO_ROOT) + GENERATED_PAGES
-    by_url = visit_all(browser, [base_url + html_path(d) for d in docnames], BROWSER_PAGES)
+    by_url = visit_all(reader, [base_url + html_path(d) for d in docnames], BROWSER_PAGES)
     return {d: by_url[base_url + html_path(d)] for d in docnames}
 
 

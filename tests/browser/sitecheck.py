@@ -5,11 +5,11 @@ copy of the site on purpose (``test_checker_catches_breakage.py``), so both run 
 
 - ``serve(directory)`` serves a built site on 127.0.0.1 on a free port.
 - ``launch_chromium(playwright)`` starts Debian's Chromium headless (never a downloaded browser).
-- ``visit(context, url)`` loads one page, blocks and records every request that would leave the
-  machine, and returns what the reader's browser saw: console errors, failed requests, links,
-  images with their alt text, whether maths was typeset, and axe-core's findings (axe runs only
-  the rules that can report a serious or critical problem); ``visit_all(browser, urls)`` visits
-  many pages with one browser, several at once.
+- ``visit_all(context, urls)`` loads pages in one browser profile, several at once, blocks and
+  records every request that would leave the machine, and returns what the reader's browser saw
+  on each: console errors, failed requests, links, images with their alt text, whether maths was
+  typeset, axe-core's findings (axe runs only the rules that can report a serious or critical
+  problem) and what printing on A4 would cut.
 - ``problems(visit, resources)`` turns a visit into readable problems, grouped by kind.
 - ``toc_docnames(repo_root)`` lists the book's pages from ``_toc.yml`` (never hard-coded).
 """
@@ -244,17 +244,15 @@ TAB_PAGES = int(os.environ.get("MEDLEAD_TAB_PAGES", 4))
 VIEWPORT = {"width": 1280, "height": 900}
 
 
-def _open(context, url: str, tab=None) -> tuple[object, PageVisit]:  # noqa: ANN001
-    """Open ``url`` in a new page of ``context`` (or in ``tab``, a page of it already open, which
-    is first set back to screen media and the standard window) with every listener in place; do
-    not wait for it to load. Returns the page and the visit its listeners fill in; the visit's
-    ``detach()`` removes the listeners, so that the tab can go on to another page."""
+def _open(page, url: str) -> PageVisit:  # noqa: ANN001
+    """Open ``url`` in the tab ``page`` (first set back to screen media and the standard window)
+    with every listener in place; do not wait for it to load. Returns the visit its listeners
+    fill in; the visit's ``detach()`` removes the listeners, so that the tab can go on to another
+    page."""
     result = PageVisit(url=url)
-    page = context.new_page() if tab is None else tab
-    if tab is not None:  # leave the last page first, so that it is not laid out again
-        page.goto("about:blank")
-        page.emulate_media(media="screen")
-        page.set_viewport_size(VIEWPORT)
+    page.goto("about:blank")  # leave the last page first, so that it is not laid out again
+    page.emulate_media(media="screen")
+    page.set_viewport_size(VIEWPORT)
 
     def on_console(message) -> None:  # noqa: ANN001
         if message.type == "error":
@@ -299,10 +297,8 @@ def _open(context, url: str, tab=None) -> tuple[object, PageVisit]:  # noqa: ANN
         page.goto(url, wait_until="commit", timeout=60_000)
     except Exception:
         detach()
-        if tab is None:
-            page.close()
         raise
-    return page, result
+    return result
 
 
 def _load(page, result: PageVisit) -> None:  # noqa: ANN001
@@ -349,15 +345,8 @@ def _collect(page, result: PageVisit) -> None:  # noqa: ANN001
     result.title = collected["title"]
 
 
-def _settle(page, result: PageVisit) -> None:  # noqa: ANN001
-    """Wait until the page is loaded, quiet and typeset; record its links, images and maths."""
-    _load(page, result)
-    _wait_until_quiet([(page, result)])
-    _collect(page, result)
-
-
 def _start_axe(page) -> None:  # noqa: ANN001
-    """Start axe-core on the page (added first, unless the page's context already adds it)."""
+    """Start axe-core on the page (added first, unless the tab already adds it to every page)."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
     page.evaluate(_AXE_START_JS)
@@ -377,66 +366,61 @@ def _check_print(page, result: PageVisit) -> None:  # noqa: ANN001
     result.print_cut = cut_at_right_edge(page)
 
 
-def visit(context, url: str, run_axe: bool = True) -> PageVisit:  # noqa: ANN001
-    """Load ``url`` in a new page of the Playwright browser ``context`` and record what happened.
+def visit_all(context, urls: list[str], parallel: int = 4) -> dict[str, PageVisit | Exception]:  # noqa: ANN001
+    """Load every URL in new tabs of the Playwright browser ``context`` (a profile), ``parallel``
+    pages at once, and record what the reader's browser saw (:class:`PageVisit`): wait until the
+    page has loaded, gone quiet and been typeset, collect its links, images and maths, run
+    axe-core, and lay it out for print (:func:`_check_print`). Every request to a host other
+    than 127.0.0.1/localhost is blocked and recorded, so a page that would fetch something from
+    outside shows up as an outside request rather than hanging.
 
-    Every request to a host other than 127.0.0.1/localhost is blocked and recorded, so a page that
-    would fetch something from outside shows up as an outside request rather than hanging.
-    """
-    page, result = _open(context, url)
-    try:
-        _settle(page, result)
-        if run_axe:
-            _start_axe(page)
-            _finish_axe(page, result)
-    finally:
-        page.close()
-    return result
-
-
-def visit_all(browser, urls: list[str], parallel: int = 4) -> dict[str, PageVisit | Exception]:  # noqa: ANN001
-    """Visit every URL like :func:`visit`, then lay it out for print (:func:`_check_print`),
-    ``parallel`` pages at once.
-
-    One browser profile (context) serves every page, with ``parallel`` tabs that each go from
-    page to page as a reader's would: the tab's renderer process and the profile's caches serve
-    all its pages. Measured here, tabs in separate profiles took a quarter more processor time,
-    and a new tab of a new profile for every page about twice as much. The checks lose nothing
-    by it: each visit has its own listeners, and a request that fails or leaves the machine is
-    never cached, so every page that makes it still reports it. Pages go in batches of
-    ``parallel``, one per tab: all start loading together, then each is waited for, then axe-core
-    starts on all of them before the first result is read, so loading, rendering and axe of
-    different pages overlap (each tab has its own renderer process). Each page is then laid out
-    for print on the same visit, so the print checks need no second load. A page that cannot be
-    visited maps to the exception raised, so one bad page does not hide the others.
+    One profile serves every page, with ``parallel`` tabs that each go from page to page as a
+    reader's would: the tab's renderer process and the profile's caches serve all its pages.
+    Measured here, tabs in separate profiles took a quarter more processor time, and a new tab
+    of a new profile for every page about twice as much. The checks lose nothing by it: each
+    visit has its own listeners, and a request that fails or leaves the machine is never cached,
+    so every page that makes it still reports it. Pages go in batches of ``parallel``, one per
+    tab: all start loading together, then each is waited for, then axe-core starts on all of
+    them before the first result is read, so loading, rendering and axe of different pages
+    overlap (each tab has its own renderer process). Each page is then laid out for print on the
+    same visit, so the print checks need no second load. A page that cannot be visited maps to
+    the exception raised, so one bad page does not hide the others. The tabs are closed at the
+    end; the profile is left open.
     """
     results: dict[str, PageVisit | Exception] = {}
     parallel = max(1, min(parallel, len(urls)))
-    context = browser.new_context(viewport=VIEWPORT)
+    tabs = [_new_tab(context) for _ in range(parallel)]
     try:
-        context.add_init_script(path=str(AXE_JS))  # axe-core in every page from its start
-        tabs = [context.new_page() for _ in range(parallel)]
         for batch, first in enumerate(range(0, len(urls), parallel)):
             if batch and batch % TAB_PAGES == 0:  # a new tab now and then: memory stays low
                 for tab in tabs:
                     tab.close()
-                tabs = [context.new_page() for _ in range(parallel)]
-            _visit_batch(context, tabs, urls[first:first + parallel], results)
+                tabs = [_new_tab(context) for _ in range(parallel)]
+            _visit_batch(tabs, urls[first:first + parallel], results)
     finally:
-        context.close()
+        for tab in tabs:
+            tab.close()
     return results
 
 
-def _visit_batch(context, tabs: list, urls: list[str], results: dict) -> None:  # noqa: ANN001
+def _new_tab(context):  # noqa: ANN001, ANN202
+    """A new tab of ``context`` that has axe-core in every page it loads, from the page's start
+    (no copy of axe added to each page afterwards)."""
+    tab = context.new_page()
+    tab.add_init_script(path=str(AXE_JS))
+    return tab
+
+
+def _visit_batch(tabs: list, urls: list[str], results: dict) -> None:
     """Visit ``urls`` (at most one per tab) side by side; see :func:`visit_all`."""
     batch: list[tuple[str, object, PageVisit]] = []
     for tab, url in zip(tabs, urls, strict=False):
         try:
-            page, result = _open(context, url, tab)
+            result = _open(tab, url)
         except Exception as error:  # noqa: BLE001 (reported per page by the tests)
             results[url] = error
             continue
-        batch.append((url, page, result))
+        batch.append((url, tab, result))
 
     def each(step) -> None:  # noqa: ANN001
         for url, page, result in batch:

@@ -1,9 +1,11 @@
 """The browser checks catch what they are meant to catch.
 
-Each test copies the built site to a temporary folder, breaks one thing on purpose (a link, an
-image, an alt text, an outside request, a script error, an unlabelled control), serves the copy on
-127.0.0.1 and runs the same checks as `test_site.py`; the break must be reported. The intact copy,
-with the same probe content, must report nothing, so the probe itself is sound.
+The built site is copied to a temporary folder twice, each copy with a probe block on its first
+page. In the broken copy, one thing of each kind is broken on purpose (a link, an image, an alt
+text, an outside request, a script error, an unlabelled control); each copy is served on
+127.0.0.1 and visited with the same code as the book's own pages (`sitecheck.visit_all`), and
+each break must be reported. The intact copy, with the same probe content, must report nothing,
+so the probe itself is sound.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from PIL import Image
 from sitecheck import (
     PROBLEM_KINDS,
     REPO_ROOT,
+    PageVisit,
     ResourceChecker,
     alt_text_problem,
     html_path,
@@ -25,7 +28,6 @@ from sitecheck import (
     report,
     serve,
     toc_docnames,
-    visit,
     visit_all,
 )
 
@@ -89,22 +91,6 @@ def _probe_copy(site_dir: Path, root: Path, broken: bool) -> tuple[Path, str]:
     return root, page
 
 
-def _check_copy(browser, root: Path, page: str) -> dict[str, list[str]]:
-    with serve(root) as base_url:
-        context = browser.new_context()
-        try:
-            result = visit(context, base_url + page)
-        finally:
-            context.close()
-        return problems(result, ResourceChecker())
-
-
-@pytest.fixture(scope="module")
-def intact(browser, site_dir: Path, tmp_path_factory) -> tuple[str, dict[str, list[str]]]:
-    root, page = _probe_copy(site_dir, tmp_path_factory.mktemp("intact") / "site", broken=False)
-    return page, _check_copy(browser, root, page)
-
-
 @pytest.fixture(scope="module")
 def broken_site(site_dir: Path, tmp_path_factory) -> tuple[Path, str]:
     """A copy of the built book with every break of ``BREAKAGES``: (site root, probed page)."""
@@ -112,9 +98,37 @@ def broken_site(site_dir: Path, tmp_path_factory) -> tuple[Path, str]:
 
 
 @pytest.fixture(scope="module")
-def broken(browser, broken_site: tuple[Path, str]) -> tuple[str, dict[str, list[str]]]:
-    root, page = broken_site
-    return page, _check_copy(browser, root, page)
+def probe_visits(reader, site_dir: Path, broken_site: tuple[Path, str], tmp_path_factory) -> dict:
+    """The probe pages checked as the book's pages are (``visit_all``), in one tab that goes from
+    the intact copy's probe page to the broken copy's, then on to a sound page of the broken
+    copy. Each copy is served on a port of its own. Returns {"intact" / "broken": (page, problems
+    found), "tab": (visit of the broken probe page, visit of the sound page after it)}.
+    """
+    intact_root, page = _probe_copy(
+        site_dir, tmp_path_factory.mktemp("intact") / "site", broken=False
+    )
+    broken_root, broken_page = broken_site
+    clean = html_path(toc_docnames(REPO_ROOT)[-1])
+    with serve(intact_root) as intact_url, serve(broken_root) as broken_url:
+        urls = [intact_url + page, broken_url + broken_page, broken_url + clean]
+        visits = visit_all(reader, urls, parallel=1)
+        for url in urls:
+            assert isinstance(visits[url], PageVisit), (url, visits[url])
+        return {
+            "intact": (page, problems(visits[urls[0]], ResourceChecker())),
+            "broken": (broken_page, problems(visits[urls[1]], ResourceChecker())),
+            "tab": (visits[urls[1]], visits[urls[2]]),
+        }
+
+
+@pytest.fixture()
+def intact(probe_visits: dict) -> tuple[str, dict[str, list[str]]]:
+    return probe_visits["intact"]
+
+
+@pytest.fixture()
+def broken(probe_visits: dict) -> tuple[str, dict[str, list[str]]]:
+    return probe_visits["broken"]
 
 
 def test_intact_copy_with_probe_reports_nothing(intact):
@@ -148,14 +162,10 @@ def test_breakage_is_reported(broken, kind: str, expected: str):
     )
 
 
-def test_a_tab_that_goes_on_to_another_page_reports_each_page_on_its_own(browser, broken_site):
+def test_a_tab_that_goes_on_to_another_page_reports_each_page_on_its_own(probe_visits: dict):
     """`visit_all` sends one tab from page to page: the broken probe page's problems must stay
     with it, and the next page must be checked afresh (screen media, its own listeners)."""
-    root, page = broken_site
-    clean = html_path(toc_docnames(REPO_ROOT)[-1])
-    with serve(root) as base_url:
-        visits = visit_all(browser, [base_url + page, base_url + clean], parallel=1)
-    probe, after = visits[base_url + page], visits[base_url + clean]
+    probe, after = probe_visits["tab"]
     assert any("notDefinedAnywhere" in e for e in probe.console_errors), probe
     assert any("cdn.jsdelivr.net" in u for u in probe.outside_requests), probe
     assert any(v["id"] == "button-name" for v in probe.axe_violations), probe.axe_violations

@@ -27,8 +27,8 @@ def test_every_seminar_plan_has_a_pack():
 
 
 @pytest.mark.parametrize("pack", PACKS)
-def test_pack_prints_on_one_to_eight_a4_pages(pack: str, base_url: str, context):
-    page = context.new_page()
+def test_pack_prints_on_one_to_eight_a4_pages(pack: str, base_url: str, tab):
+    page = tab
     page.goto(base_url + html_path(pack), wait_until="load")
     pages = pdf_page_count(print_pdf(page))
     assert 1 <= pages <= MAX_PACK_PAGES, f"{pack} prints on {pages} A4 pages"
@@ -44,9 +44,9 @@ def test_nothing_is_cut_at_the_right_edge_in_print(docname: str, page_visit: Pag
     assert not cut, f"{docname}: printed on A4, these are cut at the right edge:\n" + "\n".join(cut)
 
 
-def test_the_check_finds_a_table_too_wide_for_the_page(base_url: str, context):
+def test_the_check_finds_a_table_too_wide_for_the_page(base_url: str, tab):
     """The check itself can fail: a wide table that must scroll is reported."""
-    page = context.new_page()
+    page = tab
     page.goto(base_url + html_path(PACKS[0]), wait_until="load")
     page.evaluate("""() => {
         const box = document.createElement('div');

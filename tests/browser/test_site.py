@@ -52,47 +52,38 @@ def test_no_serious_accessibility_violations(
     _assert_none(docname, page_visit, resources, "accessibility")
 
 
-def test_every_toc_page_is_in_the_sidebar(browser, base_url: str):
+def test_every_toc_page_is_in_the_sidebar(tab, base_url: str):
     """index.html leads to the root page, whose navigation reaches every `_toc.yml` page."""
     docnames = toc_docnames(REPO_ROOT)
     root_url = base_url + html_path(docnames[0])
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.goto(base_url + "index.html")
-        page.wait_for_url(root_url, timeout=30_000)  # index.html redirects to the root page
-        page.wait_for_load_state("load")
-        hrefs = page.eval_on_selector_all("nav.bd-docs-nav a", "els => els.map(e => e.href)")
-    finally:
-        context.close()
+    tab.goto(base_url + "index.html")
+    tab.wait_for_url(root_url, timeout=30_000)  # index.html redirects to the root page
+    tab.wait_for_load_state("load")
+    hrefs = tab.eval_on_selector_all("nav.bd-docs-nav a", "els => els.map(e => e.href)")
     reachable = {urllib.parse.urldefrag(h)[0] for h in hrefs} | {root_url}
     missing = [d for d in docnames if base_url + html_path(d) not in reachable]
     assert not missing, f"pages in _toc.yml missing from the sidebar of {root_url}: {missing}"
 
 
-def _search(browser, base_url: str, term: str) -> list[str]:
-    """Result URLs (without fragments) of the book's own search page for ``term``."""
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.goto(base_url + "search.html?q=" + urllib.parse.quote(term), wait_until="load")
-        page.wait_for_selector("#search-results .search-summary", timeout=30_000)
-        hrefs = page.eval_on_selector_all(
-            "#search-results ul.search li a", "els => els.map(e => e.href)"
-        )
-    finally:
-        context.close()
+def _search(page, base_url: str, term: str) -> list[str]:  # noqa: ANN001
+    """Result URLs (without fragments) of the book's own search page for ``term``, searched in
+    the tab ``page``."""
+    page.goto(base_url + "search.html?q=" + urllib.parse.quote(term), wait_until="load")
+    page.wait_for_selector("#search-results .search-summary", timeout=30_000)
+    hrefs = page.eval_on_selector_all(
+        "#search-results ul.search li a", "els => els.map(e => e.href)"
+    )
     return sorted({urllib.parse.urldefrag(h)[0].split("?")[0] for h in hrefs})
 
 
-def test_search_finds_a_known_term(browser, base_url: str, page_visit_titles):
+def test_search_finds_a_known_term(tab, base_url: str, page_visit_titles):
     """Searching for a word of a chapter's title lists that chapter (and nonsense finds nothing)."""
     docname, word = page_visit_titles
-    found = _search(browser, base_url, word)
+    found = _search(tab, base_url, word)
     assert base_url + html_path(docname) in found, (
         f"searching {word!r} did not list {docname}: {found}"
     )
-    assert _search(browser, base_url, "qzxjvwq") == []
+    assert _search(tab, base_url, "qzxjvwq") == []
 
 
 @pytest.fixture()

@@ -55,23 +55,18 @@ def test_a_show_input_cell_stays_open(site_dir):
     assert "notebooks/byo-worked-example" in shown, f"cells shown open per page: {shown}"
 
 
-def test_the_toggle_shows_and_hides_the_code(browser, base_url):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        page = context.new_page()
-        page.goto(base_url + html_path("notebooks/coding"), wait_until="load")
-        toggle = page.locator("article details.hide.above-input").first
-        code = toggle.locator("div.cell_input pre").first
-        assert not code.is_visible(), "folded code is visible before the click"
-        toggle.locator("summary").click()
-        code.wait_for(state="visible", timeout=5_000)
-        assert "import" in code.inner_text()
-        toggle.locator("summary").click()
-        code.wait_for(state="hidden", timeout=5_000)
-        figure = page.locator("article figure img").first
-        assert figure.is_visible(), "the chapter's figure should be visible with the code folded"
-    finally:
-        context.close()
+def test_the_toggle_shows_and_hides_the_code(tab, base_url):
+    tab.goto(base_url + html_path("notebooks/coding"), wait_until="load")
+    toggle = tab.locator("article details.hide.above-input").first
+    code = toggle.locator("div.cell_input pre").first
+    assert not code.is_visible(), "folded code is visible before the click"
+    toggle.locator("summary").click()
+    code.wait_for(state="visible", timeout=5_000)
+    assert "import" in code.inner_text()
+    toggle.locator("summary").click()
+    code.wait_for(state="hidden", timeout=5_000)
+    figure = tab.locator("article figure img").first
+    assert figure.is_visible(), "the chapter's figure should be visible with the code folded"
 
 
 def _download_links(site_dir: Path) -> dict[str, Path]:
