@@ -59,14 +59,30 @@ def parallel_group(nodeid: str) -> str:
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """With pytest-xdist (``-n``, see ``pyproject.toml``), hand out whole groups of tests
-    (:func:`parallel_group`), the largest groups first."""
+    (:func:`parallel_group`): the package's tests first, the largest groups first, then the
+    notebooks. So the notebooks, when they are executed again, run after the browser checks
+    rather than beside them: a notebook's kernel and Chromium's tabs are the largest processes
+    of the run, and the run stays well under 2 GiB only while they do not meet."""
     from xdist.scheduler import LoadScopeScheduling
 
     class BookScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return parallel_group(nodeid)
 
+        def _assign_work_unit(self, node) -> None:  # noqa: ANN001
+            if not getattr(self, "_notebooks_moved_last", False):  # once, before the first unit
+                self._notebooks_moved_last = True
+                units = sorted(self.workqueue.items(), key=lambda unit: is_notebook(unit[0]))
+                self.workqueue.clear()
+                self.workqueue.update(units)  # a stable sort: still largest first within each
+            super()._assign_work_unit(node)
+
     return BookScheduling(config, log)
+
+
+def is_notebook(group: str) -> bool:
+    """Whether a test group (:func:`parallel_group`) is a notebook's cells."""
+    return group.endswith(".ipynb")
 
 
 def _reexecute_all() -> bool:
