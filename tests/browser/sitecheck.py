@@ -376,7 +376,7 @@ def visit_all(context, urls: list[str], parallel: int = 4) -> dict[str, PageVisi
 
     One profile serves every page, with ``parallel`` tabs that each go from page to page as a
     reader's would: the tab's renderer process and the profile's caches serve all its pages.
-    Measured here, tabs in separate profiles took a quarter more processor time, and a new tab
+    Measured here, tabs in separate profiles took about a sixth more processor time, and a new tab
     of a new profile for every page about twice as much. The checks lose nothing by it: each
     visit has its own listeners, and a request that fails or leaves the machine is never cached,
     so every page that makes it still reports it. Pages go in batches of ``parallel``, one per
