@@ -172,9 +172,9 @@ def _use_build_execution(notebook_file, executed_path: Path, cells: list) -> Non
 
 
 def pytest_collection_modifyitems(config, items):
-    """Group tests for parallel workers; leave image bytes out of every notebook's output
-    comparison; check notebooks the build has just executed on its outputs (see the module
-    docstring)."""
+    """Leave image bytes out of every notebook's output comparison; check notebooks the build has
+    just executed on its outputs (see the module docstring). Which tests run together in parallel
+    is :func:`pytest_xdist_make_scheduler`'s work."""
     by_notebook: dict = {}
     for item in items:
         parent = item.parent

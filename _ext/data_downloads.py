@@ -1,4 +1,4 @@
-"""Write the book's downloadable data files before Sphinx reads the pages (issue 16).
+"""Write the book's downloadable data files before Sphinx reads the pages.
 
 On ``builder-inited`` this calls :func:`medlead.downloads.write_downloads` with the folder
 ``_build/downloads`` of the book (beside ``_build/html``), so the Data appendix's ``{download}``

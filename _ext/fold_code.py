@@ -1,4 +1,4 @@
-"""Fold every notebook code cell's source away by default, one click to show it (issue 16).
+"""Fold every notebook code cell's source away by default, one click to show it.
 
 Most readers of the book are managers and clinicians who read the results, not the code. myst-nb
 folds a cell's source when the cell carries the tag ``hide-input``: the source goes into a

@@ -1,6 +1,6 @@
 """Benchmark: keyword-assisted coding of the whole corpus, package path against the plain scan.
 
-Plain scan (the reference of issue 15): each code's patterns compiled as one case-insensitive
+Plain scan (the speed goal's reference): each code's patterns compiled as one case-insensitive
 alternation (``coding.compile_codes``) and run with ``finditer`` over all turns joined, one pass
 per code. Package path: ``medlead.coding.code_turns``, which makes one pass for all codes
 (``medlead.multiscan``) and builds the hit table. Also timed: the per-turn scan a user would

@@ -108,7 +108,7 @@ def resources() -> ResourceChecker:
 
 @pytest.fixture(scope="session")
 def visits(base_url: str, reader) -> dict[str, PageVisit | Exception]:
-    """Every page of the book visited once (see `sitecheck.visit`), keyed by docname."""
+    """Every page of the book visited once (see `sitecheck.visit_all`), keyed by docname."""
     docnames = toc_docnames(REPO_ROOT) + GENERATED_PAGES
     by_url = visit_all(reader, [base_url + html_path(d) for d in docnames], BROWSER_PAGES)
     return {d: by_url[base_url + html_path(d)] for d in docnames}

@@ -1,4 +1,4 @@
-"""The built book on paper (issue 17): teacher's packs print on 1 to 8 A4 pages, and no printed
+"""The built book on paper: teacher's packs print on 1 to 8 A4 pages, and no printed
 chapter loses anything at the right edge of the page.
 
 Each page is laid out in headless Chromium with print media at the printable width of an A4 page
@@ -28,12 +28,11 @@ def test_every_seminar_plan_has_a_pack():
 
 @pytest.mark.parametrize("pack", PACKS)
 def test_pack_prints_on_one_to_eight_a4_pages(pack: str, base_url: str, tab):
-    page = tab
-    page.goto(base_url + html_path(pack), wait_until="load")
-    pages = pdf_page_count(print_pdf(page))
+    tab.goto(base_url + html_path(pack), wait_until="load")
+    pages = pdf_page_count(print_pdf(tab))
     assert 1 <= pages <= MAX_PACK_PAGES, f"{pack} prints on {pages} A4 pages"
     # a pack's part B starts on its own page, so the handout can be printed alone
-    assert page.locator(".pack-break").count() == 1
+    assert tab.locator(".pack-break").count() == 1
 
 
 def test_nothing_is_cut_at_the_right_edge_in_print(docname: str, page_visit: PageVisit):
@@ -46,13 +45,12 @@ def test_nothing_is_cut_at_the_right_edge_in_print(docname: str, page_visit: Pag
 
 def test_the_check_finds_a_table_too_wide_for_the_page(base_url: str, tab):
     """The check itself can fail: a wide table that must scroll is reported."""
-    page = tab
-    page.goto(base_url + html_path(PACKS[0]), wait_until="load")
-    page.evaluate("""() => {
+    tab.goto(base_url + html_path(PACKS[0]), wait_until="load")
+    tab.evaluate("""() => {
         const box = document.createElement('div');
         box.style.overflowX = 'auto';
         box.innerHTML = '<table><tr><td style="white-space:nowrap!important">'
             + 'x'.repeat(400) + '</td></tr></table>';
         document.querySelector('.bd-article').appendChild(box);
     }""")
-    assert cut_at_right_edge(page)
+    assert cut_at_right_edge(tab)

@@ -1,4 +1,4 @@
-"""The built book for readers who do not code (issue 16): folded code, downloads, worksheet.
+"""The built book for readers who do not code: folded code, downloads, worksheet.
 
 - At least three quarters of the code cells of the notebook chapters are folded (their source
   inside a closed ``<details>`` toggle), outputs stay visible, and one click shows the code.
