@@ -178,6 +178,15 @@ def test_word_errors_name_the_paragraph_and_undeclared_speakers(tmp_path):
     path = _docx(tmp_path / "a.docx", ["Some preamble.", "P1: text"])
     with pytest.raises(TranscriptError, match=r"a\.docx: paragraph 1 .*before any speaker"):
         transcripts.read_transcript(path)
+    # a title as Word writes it: named, with how to keep it (a section) instead of a label to add
+    import docx
+
+    titled = _docx(tmp_path / "t.docx", ["P1: text"])
+    document = docx.Document(titled)
+    document.paragraphs[0].insert_paragraph_before("Interview 3, Site A", style="Title")
+    document.save(titled)
+    with pytest.raises(TranscriptError, match=r"paragraph 1 .*'Title' style: .*'Heading 1'"):
+        transcripts.read_transcript(titled)
     path = _docx(tmp_path / "b.docx", ["P1: text", "P2: more"])
     write(tmp_path, "b.yml", "participants:\n  P1:\n")
     with pytest.raises(TranscriptError, match=r"'P2' \(paragraph 2\) are not declared"):

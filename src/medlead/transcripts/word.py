@@ -154,9 +154,13 @@ def read(path: Path) -> dict[str, list]:
                 current["end"] = line_start + len(line.rstrip())
             continue
         if current is None:
+            fix = "start the paragraph with 'Speaker: ' or the speaker's name in bold"
+            if style.lower() in ("title", "subtitle"):  # the document's title, as Word writes it
+                fix = (f"it is in Word's {style!r} style: give it the style 'Heading 1' (it then "
+                       "names a section) or delete it")
             problems.append(
-                f"paragraph {number} ({line.strip()[:40]!r}): text before any speaker label. "
-                "Start the paragraph with 'Speaker: ' or the speaker's name in bold"
+                f"paragraph {number} ({line.strip()[:40]!r}): text before any speaker label; "
+                + fix
             )
             continue
         if current["start"] is None:
